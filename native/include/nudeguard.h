@@ -1,0 +1,121 @@
+/*
+ * nudeguard C API.
+ *
+ * Turns an 8-bit image into the model's input tensor in one fused pass:
+ * resize to the "resize size" (aspect ratio not preserved, as in the open_nsfw
+ * reference pipeline), centre crop to the tensor size, reorder channels, then
+ * v = average * mul[c] + add[c] stored as uint8/int8 (rounded to nearest,
+ * clamped) or float32 (as is).
+ *
+ * Resampling is separable. An axis that shrinks uses exact area averaging
+ * (like cv2.INTER_AREA); an axis that grows or keeps its size uses bilinear
+ * interpolation with half-pixel centres (like cv2.INTER_LINEAR), so an equal
+ * size is the identity.
+ *
+ * Accuracy: integer outputs are within 1 LSB of the same computation in double
+ * precision, float32 outputs within float32 rounding of it. The common case (uint8 tensor, mul 1, add 0) runs in 14-bit
+ * fixed point whose error before the final rounding is at most
+ * 255 * (taps_x + taps_y - 2) / 2^15 + 1/256 < 0.51, where taps is the largest
+ * number of source pixels feeding one output along an axis; when that sum
+ * would exceed 66 (shrinking by more than ~31x per axis) float32 is used.
+ *
+ * Conventions: functions returning int return 0 on success and -1 on failure;
+ * ng_error_string() then describes the failure as "function(): message".
+ * A handle must not be used by two threads at once; distinct handles may.
+ */
+#ifndef NUDEGUARD_H
+#define NUDEGUARD_H
+
+#include <stddef.h>
+
+/* Pass to ng_create(); a library built for another ABI refuses the handle. */
+#define NUDEGUARD_ABI_VERSION 1
+
+#if defined(_WIN32)
+#  if defined(NUDEGUARD_BUILDING_LIBRARY)
+#    define NG_API __declspec(dllexport)
+#  else
+#    define NG_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define NG_API __attribute__((visibility("default")))
+#else
+#  define NG_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ng_handle ng_handle;
+
+/* Byte order of a pixel; alpha is ignored and gray is replicated to RGB. */
+enum ng_pixel_format {
+  NG_PIXEL_RGB8 = 0,
+  NG_PIXEL_BGR8 = 1,
+  NG_PIXEL_RGBA8 = 2,
+  NG_PIXEL_BGRA8 = 3,
+  NG_PIXEL_GRAY8 = 4
+};
+
+/* Element type of the HWC output tensor. */
+enum ng_tensor_type {
+  NG_TENSOR_UINT8 = 0,
+  NG_TENSOR_INT8 = 1,
+  NG_TENSOR_FLOAT32 = 2
+};
+
+/* Integer options for ng_set(). */
+enum ng_param {
+  NG_PARAM_RESIZE_WIDTH = 0, /* 0 (default): same as the tensor width */
+  NG_PARAM_RESIZE_HEIGHT = 1 /* 0 (default): same as the tensor height */
+};
+
+/* Returns NULL if abi_version differs from the library's; see ng_error_string(NULL). */
+NG_API ng_handle* ng_create(int abi_version);
+
+/* NULL is a no-op. */
+NG_API void ng_destroy(ng_handle* handle);
+
+/*
+ * Message of the last failure on this handle, or with a NULL handle of the
+ * last failure on this thread that had no handle to record it in. "" if none.
+ * Valid until the next failing call that records into the same place.
+ */
+NG_API const char* ng_error_string(const ng_handle* handle);
+
+/* Library version, e.g. "0.1.0". */
+NG_API const char* ng_version(void);
+
+/*
+ * Kernel set in use ("scalar", "sse41", "avx2" or "neon"), chosen once: the
+ * best one this CPU supports, or the one named by the environment variable
+ * NUDEGUARD_FORCE_ISA. Returns NULL if that variable names an unknown or
+ * unavailable kernel set; see ng_error_string(NULL).
+ */
+NG_API const char* ng_isa(void);
+
+/* Sets an ng_param option. */
+NG_API int ng_set(ng_handle* handle, int param, int value);
+
+/* mul and add (3 finite values each, in tensor channel order); default 1 and 0. */
+NG_API int ng_set_normalization(ng_handle* handle, const float mul[3], const float add[3]);
+
+/* Bytes of a width x height x 3 tensor of dst_type; 0 on failure (see ng_error_string(NULL)). */
+NG_API size_t ng_tensor_bytes(int width, int height, int dst_type);
+
+/*
+ * src: height rows of width pixels, rows stride bytes apart (stride >=
+ * width * channels; no alignment needed). dst: ng_tensor_bytes(dst_width,
+ * dst_height, dst_type) bytes, written as HWC with dst_pixel_format
+ * NG_PIXEL_RGB8 or NG_PIXEL_BGR8 giving the channel order.
+ */
+NG_API int ng_preprocess(ng_handle* handle, const unsigned char* src, int width, int height,
+                         int stride, int pixel_format, void* dst, int dst_width, int dst_height,
+                         int dst_pixel_format, int dst_type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NUDEGUARD_H */

@@ -1,0 +1,140 @@
+// Thin pybind11 layer: checks numpy layouts and dtypes, then calls the core without the GIL.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "../src/core.h"
+
+namespace py = pybind11;
+using nudeguard::PixelFormat;
+using nudeguard::TensorType;
+
+namespace {
+
+std::string repr_of(const py::handle& obj) { return py::repr(obj).cast<std::string>(); }
+
+py::array as_array(const py::object& obj, const char* name) {
+  if (!py::isinstance<py::array>(obj)) {
+    throw py::type_error(std::string(name) + " must be a numpy.ndarray, got " +
+                         repr_of(py::type::handle_of(obj)));
+  }
+  return py::reinterpret_borrow<py::array>(obj);
+}
+
+std::string shape_of(const py::array& a) { return repr_of(a.attr("shape")); }
+
+int checked_side(py::ssize_t n, const char* what) {
+  if (n > nudeguard::kMaxSide) {
+    throw py::value_error(std::string(what) + " " + std::to_string(n) + " exceeds " +
+                          std::to_string(nudeguard::kMaxSide) + " pixels");
+  }
+  return static_cast<int>(n);
+}
+
+nudeguard::Image image_of(const py::array& src, PixelFormat format) {
+  if (!py::isinstance<py::array_t<std::uint8_t>>(src)) {
+    throw py::type_error("src must have dtype uint8, got " + repr_of(src.dtype()));
+  }
+  const int c = nudeguard::channels_of(format);
+  const bool gray_2d = format == PixelFormat::GRAY && src.ndim() == 2;
+  if (!gray_2d && (src.ndim() != 3 || src.shape(2) != c)) {
+    const std::string expected = format == PixelFormat::GRAY ? "(H, W) or (H, W, 1)"
+                                                             : "(H, W, " + std::to_string(c) + ")";
+    throw py::value_error("src must have shape " + expected + " for " +
+                          py::str(py::cast(format)).cast<std::string>() + ", got " + shape_of(src));
+  }
+  const py::ssize_t h = src.shape(0), w = src.shape(1);
+  // Strides of length-1 axes are arbitrary in numpy, so only real steps are checked.
+  if ((w > 1 && src.strides(1) != c) || (c > 1 && src.strides(2) != 1)) {
+    throw py::value_error("src pixels must be contiguous within a row (strides[1] == " +
+                          std::to_string(c) + ", strides[2] == 1), got strides " +
+                          repr_of(src.attr("strides")) + "; use np.ascontiguousarray(src)");
+  }
+  const py::ssize_t stride = h > 1 ? src.strides(0) : w * c;
+  if (stride <= 0) {
+    throw py::value_error("src rows must be stored top to bottom (strides[0] > 0), got strides " +
+                          repr_of(src.attr("strides")) + "; use np.ascontiguousarray(src)");
+  }
+  return {static_cast<const std::uint8_t*>(src.data()), checked_side(w, "src width"),
+          checked_side(h, "src height"), stride, format};
+}
+
+TensorType tensor_type_of(const py::array& dst) {
+  if (py::isinstance<py::array_t<std::uint8_t>>(dst)) return TensorType::UInt8;
+  if (py::isinstance<py::array_t<std::int8_t>>(dst)) return TensorType::Int8;
+  if (py::isinstance<py::array_t<float>>(dst)) return TensorType::Float32;
+  throw py::type_error("dst must have dtype uint8, int8 or float32, got " + repr_of(dst.dtype()));
+}
+
+nudeguard::Tensor tensor_of(py::array& dst, PixelFormat order) {
+  const TensorType type = tensor_type_of(dst);
+  const py::ssize_t nd = dst.ndim();
+  if (!((nd == 3 || (nd == 4 && dst.shape(0) == 1)) && dst.shape(nd - 1) == 3)) {
+    throw py::value_error("dst must have shape (height, width, 3) or (1, height, width, 3), got " +
+                          shape_of(dst));
+  }
+  if (!(dst.flags() & py::array::c_style)) {
+    throw py::value_error("dst must be C-contiguous because it is written in place");
+  }
+  if (!dst.writeable()) throw py::value_error("dst is read-only; pass a writeable array");
+  if (order != PixelFormat::RGB && order != PixelFormat::BGR) {
+    throw py::value_error("dst_order must be PixelFormat.RGB or PixelFormat.BGR, got " +
+                          py::str(py::cast(order)).cast<std::string>());
+  }
+  return {dst.mutable_data(), checked_side(dst.shape(nd - 2), "dst width"),
+          checked_side(dst.shape(nd - 3), "dst height"), order, type};
+}
+
+void preprocess(const py::object& src_obj, PixelFormat src_format, const py::object& dst_obj,
+                std::optional<std::pair<int, int>> resize, PixelFormat dst_order,
+                const std::array<float, 3>& mul, const std::array<float, 3>& add) {
+  const py::array src = as_array(src_obj, "src");
+  py::array dst = as_array(dst_obj, "dst");
+  const nudeguard::Image image = image_of(src, src_format);
+  const nudeguard::Tensor tensor = tensor_of(dst, dst_order);
+  nudeguard::Options options;
+  if (resize) {
+    options.resize_width = resize->first;
+    options.resize_height = resize->second;
+  }
+  for (int c = 0; c < 3; ++c) {
+    options.mul[c] = mul[c];
+    options.add[c] = add[c];
+  }
+  py::gil_scoped_release release;
+  nudeguard::preprocess(image, tensor, options);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_native, m) {
+  m.doc() = "Native preprocessing kernels of nudeguard.";
+  m.attr("__version__") = nudeguard::version();
+
+  m.def("isa", &nudeguard::isa,
+        "Kernel set in use; RuntimeError if NUDEGUARD_FORCE_ISA names an unusable one.");
+  m.def("available_isas", &nudeguard::available_isas,
+        "Kernel sets this build can run on this CPU, best first.");
+
+  py::enum_<PixelFormat>(m, "PixelFormat", "Byte order of an 8-bit pixel.")
+      .value("RGB", PixelFormat::RGB)
+      .value("BGR", PixelFormat::BGR)
+      .value("RGBA", PixelFormat::RGBA)
+      .value("BGRA", PixelFormat::BGRA)
+      .value("GRAY", PixelFormat::GRAY);
+
+  m.def("preprocess", &preprocess, py::arg("src"), py::arg("src_format"), py::arg("dst"),
+        py::kw_only(), py::arg("resize") = py::none(), py::arg("dst_order") = PixelFormat::RGB,
+        py::arg("mul") = std::array<float, 3>{1.0f, 1.0f, 1.0f},
+        py::arg("add") = std::array<float, 3>{0.0f, 0.0f, 0.0f},
+        R"doc(Resize src to `resize` (width, height; default: the dst size), centre-crop to
+dst's size and write it into dst in `dst_order`, as avg * mul[c] + add[c] converted to
+dst's dtype (uint8/int8: rounded and clamped; float32: as is). Shrinking axes use area
+averaging, growing ones bilinear interpolation; results are within 1 LSB of float64.)doc");
+}

@@ -1,0 +1,158 @@
+// The C ABI: argument conversion and error capture around the C++ core. No exception may
+// unwind into C, so every entry point that can fail runs inside guarded().
+#define NUDEGUARD_BUILDING_LIBRARY
+#include "nudeguard.h"
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include "core.h"
+
+static_assert(static_cast<int>(nudeguard::PixelFormat::BGR) == NG_PIXEL_BGR8 &&
+                  static_cast<int>(nudeguard::PixelFormat::RGBA) == NG_PIXEL_RGBA8 &&
+                  static_cast<int>(nudeguard::PixelFormat::BGRA) == NG_PIXEL_BGRA8 &&
+                  static_cast<int>(nudeguard::PixelFormat::GRAY) == NG_PIXEL_GRAY8 &&
+                  static_cast<int>(nudeguard::TensorType::Int8) == NG_TENSOR_INT8 &&
+                  static_cast<int>(nudeguard::TensorType::Float32) == NG_TENSOR_FLOAT32,
+              "core enums must match the C ABI constants");
+
+struct ng_handle {
+  nudeguard::Options options;
+  std::string error;
+};
+
+namespace {
+
+thread_local std::string thread_error;
+
+void record(std::string& slot, const char* function, const char* message) noexcept {
+  try {
+    slot = std::string(function) + "(): " + message;
+  } catch (...) {
+    // Out of memory while reporting: the previous message stays; -1 still signals failure.
+  }
+}
+
+// Errors go to the handle when there is one, else to the thread-local slot.
+template <class Body>
+int guarded(const char* function, ng_handle* handle, Body&& body) noexcept {
+  std::string& slot = handle ? handle->error : thread_error;
+  try {
+    body();
+    return 0;
+  } catch (const std::exception& e) {
+    record(slot, function, e.what());
+  } catch (...) {
+    record(slot, function, "unknown C++ exception");
+  }
+  return -1;
+}
+
+template <class Enum>
+Enum enum_arg(const char* name, int value, int last, const char* type) {
+  if (value < 0 || value > last) {
+    throw std::invalid_argument(std::string(name) + " " + std::to_string(value) +
+                                " is not a valid " + type);
+  }
+  return static_cast<Enum>(value);
+}
+
+void require_handle(const ng_handle* handle) {
+  if (handle == nullptr) throw std::invalid_argument("handle is NULL");
+}
+
+}  // namespace
+
+extern "C" {
+
+ng_handle* ng_create(int abi_version) {
+  ng_handle* handle = nullptr;
+  guarded("ng_create", nullptr, [&] {
+    if (abi_version != NUDEGUARD_ABI_VERSION) {
+      throw std::invalid_argument("caller was built for ABI version " +
+                                  std::to_string(abi_version) + " but this library has ABI " +
+                                  std::to_string(NUDEGUARD_ABI_VERSION) +
+                                  "; rebuild against this library's nudeguard.h");
+    }
+    nudeguard::isa();  // an unusable NUDEGUARD_FORCE_ISA fails here rather than later
+    handle = new ng_handle();
+  });
+  return handle;
+}
+
+void ng_destroy(ng_handle* handle) { delete handle; }
+
+const char* ng_error_string(const ng_handle* handle) {
+  return handle ? handle->error.c_str() : thread_error.c_str();
+}
+
+const char* ng_version(void) { return nudeguard::version(); }
+
+const char* ng_isa(void) {
+  const char* name = nullptr;
+  guarded("ng_isa", nullptr, [&] { name = nudeguard::isa(); });
+  return name;
+}
+
+int ng_set(ng_handle* handle, int param, int value) {
+  return guarded("ng_set", handle, [&] {
+    require_handle(handle);
+    switch (param) {
+      case NG_PARAM_RESIZE_WIDTH:
+        nudeguard::check_resize_side("NG_PARAM_RESIZE_WIDTH", value);
+        handle->options.resize_width = value;
+        break;
+      case NG_PARAM_RESIZE_HEIGHT:
+        nudeguard::check_resize_side("NG_PARAM_RESIZE_HEIGHT", value);
+        handle->options.resize_height = value;
+        break;
+      default:
+        throw std::invalid_argument("param " + std::to_string(param) + " is not an ng_param");
+    }
+  });
+}
+
+int ng_set_normalization(ng_handle* handle, const float mul[3], const float add[3]) {
+  return guarded("ng_set_normalization", handle, [&] {
+    require_handle(handle);
+    if (mul == nullptr) throw std::invalid_argument("mul is NULL");
+    if (add == nullptr) throw std::invalid_argument("add is NULL");
+    nudeguard::check_normalization(mul, add);
+    for (int c = 0; c < 3; ++c) {
+      handle->options.mul[c] = mul[c];
+      handle->options.add[c] = add[c];
+    }
+  });
+}
+
+size_t ng_tensor_bytes(int width, int height, int dst_type) {
+  size_t bytes = 0;
+  guarded("ng_tensor_bytes", nullptr, [&] {
+    const auto type = enum_arg<nudeguard::TensorType>("dst_type", dst_type, NG_TENSOR_FLOAT32,
+                                                      "ng_tensor_type");
+    bytes = nudeguard::tensor_bytes(width, height, type);
+  });
+  return bytes;
+}
+
+int ng_preprocess(ng_handle* handle, const unsigned char* src, int width, int height, int stride,
+                  int pixel_format, void* dst, int dst_width, int dst_height,
+                  int dst_pixel_format, int dst_type) {
+  return guarded("ng_preprocess", handle, [&] {
+    require_handle(handle);
+    using nudeguard::PixelFormat;
+    const nudeguard::Image image{
+        src, width, height, stride,
+        enum_arg<PixelFormat>("pixel_format", pixel_format, NG_PIXEL_GRAY8, "ng_pixel_format")};
+    const nudeguard::Tensor tensor{
+        dst, dst_width, dst_height,
+        enum_arg<PixelFormat>("dst_pixel_format", dst_pixel_format, NG_PIXEL_GRAY8,
+                              "ng_pixel_format"),
+        enum_arg<nudeguard::TensorType>("dst_type", dst_type, NG_TENSOR_FLOAT32,
+                                        "ng_tensor_type")};
+    nudeguard::preprocess(image, tensor, handle->options);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,120 @@
+"""Builds nudeguard._native and the C library nudeguard/lib/libnudeguard.so.
+
+The core in native/src is compiled once and linked into both. Metadata is in pyproject.toml.
+"""
+
+import fnmatch
+import platform
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from pybind11.setup_helpers import Pybind11Extension, build_ext
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+
+def read_version():
+    text = Path("pyproject.toml").read_text(encoding="utf-8")
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib.loads(text)["project"]["version"]
+    return re.search(r'^version\s*=\s*"([^"]+)"', text, re.M).group(1)
+
+
+CORE_SOURCES = sorted(
+    p.as_posix() for p in Path("native/src").rglob("*.cpp") if p.name != "c_api.cpp"
+)
+# Per-ISA kernels get their target flags; first matching glob wins. NEON is baseline on
+# aarch64, and the x86 sources compile to nothing elsewhere.
+X86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686"}
+ISA_FLAGS = {"native/src/sse41/*.cpp": ["-msse4.1"], "native/src/avx2/*.cpp": ["-mavx2"]} if X86 else {}
+MACROS = [("NUDEGUARD_VERSION", f'"{read_version()}"')]
+LIB_NAME = {"darwin": "libnudeguard.dylib", "win32": "nudeguard.dll"}.get(
+    sys.platform, "libnudeguard.so"
+)
+HEADER = "native/include/nudeguard.h"
+# The bundled classifier and its card live in models/ and ship in nudeguard/models/.
+BUNDLED_MODEL_FILES = ["models/open_nsfw_int8.tflite", "models/open_nsfw_int8.json"]
+
+
+class BuildPy(build_py):
+    """Copies the bundled model into the package (into sdk/ for editable installs)."""
+
+    def run(self):
+        super().run()
+        package = Path("sdk" if self.editable_mode else self.build_lib, "nudeguard", "models")
+        package.mkdir(parents=True, exist_ok=True)
+        for name in BUNDLED_MODEL_FILES:
+            shutil.copy(name, package)
+
+
+class BuildNative(build_ext):
+    """Also builds the C-ABI library and installs it with its header inside the package."""
+
+    def build_extensions(self):
+        core = self._compile(CORE_SOURCES)
+        self._build_clib(core + self._compile(["native/src/c_api.cpp"]))
+        for ext in self.extensions:
+            ext.extra_objects = core
+        super().build_extensions()
+
+    def _compile(self, sources):
+        if self.compiler.compiler_type == "msvc":
+            base = ["/std:c++17", "/O2", "/EHsc"]
+        else:
+            # No FMA contraction: SIMD kernel sets must match the scalar reference bit for bit.
+            base = ["-std=c++17", "-O3", "-fvisibility=hidden", "-ffp-contract=off", "-Wall", "-Wextra"]
+            base += [] if self.debug else ["-g0"]
+        objects = []
+        for source in sources:
+            extra = next((f for g, f in ISA_FLAGS.items() if fnmatch.fnmatch(source, g)), [])
+            objects += self.compiler.compile(
+                [source],
+                output_dir=self.build_temp,
+                macros=MACROS,
+                include_dirs=["native/include"],
+                extra_postargs=base + extra,
+                debug=self.debug,
+            )
+        return objects
+
+    def _build_clib(self, objects):
+        package = Path(self.build_lib, "nudeguard")
+        link_args = []
+        if sys.platform.startswith("linux"):
+            link_args.append("-Wl,--version-script=native/nudeguard.map")
+        self.compiler.link_shared_object(
+            objects,
+            str(package / "lib" / LIB_NAME),
+            extra_postargs=link_args,
+            target_lang="c++",
+            debug=self.debug,
+        )
+        (package / "include").mkdir(parents=True, exist_ok=True)
+        shutil.copy(HEADER, package / "include")
+
+    def copy_extensions_to_source(self):
+        # Editable installs import from sdk/, so the library and header must land there too.
+        super().copy_extensions_to_source()
+        package = Path(self.get_finalized_command("build_py").get_package_dir("nudeguard"))
+        for rel in (Path("lib", LIB_NAME), Path("include", "nudeguard.h")):
+            (package / rel.parent).mkdir(exist_ok=True)
+            shutil.copy(Path(self.build_lib, "nudeguard", rel), package / rel)
+
+
+# Packages (package-dir "sdk") and package data are declared in pyproject.toml.
+setup(
+    ext_modules=[
+        Pybind11Extension(
+            "nudeguard._native",
+            ["native/python/bindings.cpp"],
+            depends=sorted(str(p) for p in Path("native").rglob("*.[ch]*")),
+            cxx_std=17,
+            extra_compile_args=["-O3"] if sys.platform != "win32" else [],
+        )
+    ],
+    cmdclass={"build_ext": BuildNative, "build_py": BuildPy},
+)
