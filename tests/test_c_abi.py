@@ -166,3 +166,17 @@ def test_only_the_declared_ng_functions_are_exported():
     # Type "A" lines are symbol-version definitions (NUDEGUARD_1), not symbols.
     exported = {line.split()[-1].split("@")[0] for line in out.splitlines() if line.split()[-2:-1] != ["A"]}
     assert exported == declared_functions()
+
+
+def test_probe_image_reads_the_header_size_and_rejects_null_outputs(lib):
+    import cv2
+
+    data = cv2.imencode(".png", np.zeros((21, 34, 3), np.uint8))[1].tobytes()
+    fmt, w, h = ffi.new("int*"), ffi.new("unsigned int*"), ffi.new("unsigned int*")
+    assert lib.ng_probe_image(data, len(data), fmt, w, h) == 0
+    assert (fmt[0], w[0], h[0]) == (lib.NG_FORMAT_PNG, 34, 21)
+    assert lib.ng_probe_image(data, 20, fmt, w, h) == 0  # truncated: known format, no size
+    assert (fmt[0], w[0], h[0]) == (lib.NG_FORMAT_PNG, 0, 0)
+    assert lib.ng_probe_image(b"junk", 4, fmt, w, h) == 0 and fmt[0] == lib.NG_FORMAT_UNKNOWN
+    assert lib.ng_probe_image(data, len(data), fmt, ffi.NULL, h) == -1
+    assert error_of(lib) == "ng_probe_image(): format, width and height must not be NULL"

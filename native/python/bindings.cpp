@@ -7,9 +7,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
+#include "../src/blur.h"
 #include "../src/core.h"
+#include "../src/probe.h"
 
 namespace py = pybind11;
 using nudeguard::PixelFormat;
@@ -111,6 +114,55 @@ void preprocess(const py::object& src_obj, PixelFormat src_format, const py::obj
   nudeguard::preprocess(image, tensor, options);
 }
 
+// uint8 (H, W) or (H, W, C), C in 1..4, pixels contiguous within a row, rows top to bottom.
+nudeguard::BlurImage blur_image_of(const py::object& obj, const char* name, bool write) {
+  const py::array a = as_array(obj, name);
+  if (!py::isinstance<py::array_t<std::uint8_t>>(a)) {
+    throw py::type_error(std::string(name) + " must have dtype uint8, got " + repr_of(a.dtype()));
+  }
+  if (a.ndim() != 2 && !(a.ndim() == 3 && a.shape(2) >= 1 && a.shape(2) <= 4)) {
+    throw py::value_error(std::string(name) + " must have shape (H, W) or (H, W, C) with C in 1..4, got " +
+                          shape_of(a));
+  }
+  const int c = a.ndim() == 3 ? static_cast<int>(a.shape(2)) : 1;
+  const py::ssize_t h = a.shape(0), w = a.shape(1);
+  if ((w > 1 && a.strides(1) != c) || (a.ndim() == 3 && c > 1 && a.strides(2) != 1)) {
+    throw py::value_error(std::string(name) + " pixels must be contiguous within a row, got strides " +
+                          repr_of(a.attr("strides")) + "; use np.ascontiguousarray");
+  }
+  const py::ssize_t stride = h > 1 ? a.strides(0) : w * c;
+  if (stride <= 0) {
+    throw py::value_error(std::string(name) + " rows must be stored top to bottom, got strides " +
+                          repr_of(a.attr("strides")) + "; use np.ascontiguousarray");
+  }
+  if (write && !a.writeable()) throw py::value_error(std::string(name) + " is read-only");
+  return {static_cast<std::uint8_t*>(const_cast<void*>(a.data())), checked_side(w, "width"),
+          checked_side(h, "height"), stride, c};
+}
+
+void blur(const py::object& src, const py::object& dst, double sigma, int threads,
+          std::optional<std::string> isa) {
+  const nudeguard::BlurImage s = blur_image_of(src, "src", false);
+  const nudeguard::BlurImage d = blur_image_of(dst, "dst", true);
+  const nudeguard::BlurKernels* kernels = nullptr;
+  if (isa) {
+    for (nudeguard::Isa i : {nudeguard::Isa::Scalar, nudeguard::Isa::Sse41, nudeguard::Isa::Avx2,
+                             nudeguard::Isa::Neon}) {
+      if (*isa == nudeguard::isa_name(i)) kernels = nudeguard::find_blur_kernels(i);
+    }
+    if (!kernels) throw py::value_error("blur kernel set " + *isa + " is not available here");
+  }
+  py::gil_scoped_release release;
+  nudeguard::blur(s, d, sigma, threads, kernels);
+}
+
+void veil(const py::object& src, const py::object& dst, double sigma, int threads) {
+  const nudeguard::BlurImage s = blur_image_of(src, "src", false);
+  const nudeguard::BlurImage d = blur_image_of(dst, "dst", true);
+  py::gil_scoped_release release;
+  nudeguard::veil(s, d, sigma, threads);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -119,6 +171,22 @@ PYBIND11_MODULE(_native, m) {
 
   m.def("isa", &nudeguard::isa,
         "Kernel set in use; RuntimeError if NUDEGUARD_FORCE_ISA names an unusable one.");
+  m.def(
+      "probe_image",
+      [](const py::buffer& data) -> std::optional<std::tuple<std::string, std::uint32_t, std::uint32_t>> {
+        const py::buffer_info info = data.request();
+        if (info.ndim > 1 || info.itemsize != 1) throw py::type_error("data must be a 1-D byte buffer");
+        nudeguard::ImageHeader h;
+        {
+          py::gil_scoped_release release;
+          h = nudeguard::probe_image(static_cast<const std::uint8_t*>(info.ptr), static_cast<std::size_t>(info.size));
+        }
+        if (h.format == nudeguard::ImageFormat::Unknown) return std::nullopt;
+        return std::make_tuple(std::string(nudeguard::format_name(h.format)), h.width, h.height);
+      },
+      py::arg("data"),
+      "(format, width, height) from an encoded image's header without decoding, or None if the\n"
+      "format is not recognised; width and height are 0 if its header is truncated or malformed.");
   m.def("available_isas", &nudeguard::available_isas,
         "Kernel sets this build can run on this CPU, best first.");
 
@@ -137,4 +205,16 @@ PYBIND11_MODULE(_native, m) {
 dst's size and write it into dst in `dst_order`, as avg * mul[c] + add[c] converted to
 dst's dtype (uint8/int8: rounded and clamped; float32: as is). Shrinking axes use area
 averaging, growing ones bilinear interpolation; results are within 1 LSB of float64.)doc");
+
+  m.def("blur", &blur, py::arg("src"), py::arg("dst"), py::arg("sigma"), py::kw_only(),
+        py::arg("threads") = 0, py::arg("isa") = py::none(),
+        R"doc(Gaussian blur of src into dst (same shape; the same array blurs in place) with
+reflect-101 borders; recursive, so the cost does not depend on sigma. `isa` pins one kernel
+set (tests compare them with "scalar"); threads 0 is automatic. Releases the GIL.)doc");
+  m.def("veil", &veil, py::arg("src"), py::arg("dst"), py::arg("sigma") = 0.0, py::kw_only(),
+        py::arg("threads") = 0,
+        R"doc(src resized to dst's size and blurred with sigma in dst pixels (<= 0: veil_sigma).
+Releases the GIL.)doc");
+  m.def("veil_sigma", &nudeguard::veil_sigma, py::arg("width"), py::arg("height"),
+        "Default veil sigma for a width x height veil: max(2, min(width, height) / 12).");
 }

@@ -7,7 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "blur.h"
 #include "core.h"
+#include "probe.h"
 
 static_assert(static_cast<int>(nudeguard::PixelFormat::BGR) == NG_PIXEL_BGR8 &&
                   static_cast<int>(nudeguard::PixelFormat::RGBA) == NG_PIXEL_RGBA8 &&
@@ -19,6 +21,7 @@ static_assert(static_cast<int>(nudeguard::PixelFormat::BGR) == NG_PIXEL_BGR8 &&
 
 struct ng_handle {
   nudeguard::Options options;
+  int threads = 0;  // NG_PARAM_THREADS
   std::string error;
 };
 
@@ -107,6 +110,13 @@ int ng_set(ng_handle* handle, int param, int value) {
         nudeguard::check_resize_side("NG_PARAM_RESIZE_HEIGHT", value);
         handle->options.resize_height = value;
         break;
+      case NG_PARAM_THREADS:
+        if (value < 0 || value > 256) {
+          throw std::invalid_argument("NG_PARAM_THREADS " + std::to_string(value) +
+                                      " is out of range 0..256 (0 means automatic)");
+        }
+        handle->threads = value;
+        break;
       default:
         throw std::invalid_argument("param " + std::to_string(param) + " is not an ng_param");
     }
@@ -152,6 +162,70 @@ int ng_preprocess(ng_handle* handle, const unsigned char* src, int width, int he
         enum_arg<nudeguard::TensorType>("dst_type", dst_type, NG_TENSOR_FLOAT32,
                                         "ng_tensor_type")};
     nudeguard::preprocess(image, tensor, handle->options);
+  });
+}
+
+size_t ng_image_bytes(int width, int height, int pixel_format) {
+  size_t bytes = 0;
+  guarded("ng_image_bytes", nullptr, [&] {
+    const auto format = enum_arg<nudeguard::PixelFormat>("pixel_format", pixel_format,
+                                                         NG_PIXEL_GRAY8, "ng_pixel_format");
+    bytes = nudeguard::image_bytes(width, height, nudeguard::channels_of(format));
+  });
+  return bytes;
+}
+
+namespace {
+
+nudeguard::BlurImage blur_image(const unsigned char* data, int width, int height, int stride,
+                                int pixel_format) {
+  const auto format = enum_arg<nudeguard::PixelFormat>("pixel_format", pixel_format,
+                                                       NG_PIXEL_GRAY8, "ng_pixel_format");
+  // The blur writes only through dst; src is read-only even when they are the same buffer.
+  return {const_cast<unsigned char*>(data), width, height, stride,
+          nudeguard::channels_of(format)};
+}
+
+}  // namespace
+
+int ng_blur(ng_handle* handle, const unsigned char* src, int width, int height, int stride,
+            int pixel_format, unsigned char* dst, int dst_stride, double sigma) {
+  return guarded("ng_blur", handle, [&] {
+    require_handle(handle);
+    nudeguard::blur(blur_image(src, width, height, stride, pixel_format),
+                    blur_image(dst, width, height, dst_stride, pixel_format), sigma,
+                    handle->threads);
+  });
+}
+
+double ng_veil_sigma(int dst_width, int dst_height) {
+  double sigma = 0.0;
+  guarded("ng_veil_sigma", nullptr, [&] { sigma = nudeguard::veil_sigma(dst_width, dst_height); });
+  return sigma;
+}
+
+int ng_veil(ng_handle* handle, const unsigned char* src, int width, int height, int stride,
+            int pixel_format, unsigned char* dst, int dst_width, int dst_height, int dst_stride,
+            double sigma) {
+  return guarded("ng_veil", handle, [&] {
+    require_handle(handle);
+    nudeguard::veil(blur_image(src, width, height, stride, pixel_format),
+                    blur_image(dst, dst_width, dst_height, dst_stride, pixel_format), sigma,
+                    handle->threads);
+  });
+}
+
+int ng_probe_image(const unsigned char* data, size_t size, int* format, unsigned int* width,
+                   unsigned int* height) {
+  return guarded("ng_probe_image", nullptr, [&] {
+    if (format == nullptr || width == nullptr || height == nullptr) {
+      throw std::invalid_argument("format, width and height must not be NULL");
+    }
+    if (data == nullptr && size != 0) throw std::invalid_argument("data is NULL");
+    const nudeguard::ImageHeader header = nudeguard::probe_image(data, size);
+    *format = static_cast<int>(header.format);
+    *width = header.width;
+    *height = header.height;
   });
 }
 

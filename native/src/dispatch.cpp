@@ -56,6 +56,13 @@ Isa choose() {
 
 // Preprocessing kernel sets, best first; SIMD sets live in src/<isa>/ with their own flags.
 constexpr IsaVariant<Kernels> kPreprocessVariants[] = {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+    {Isa::Avx2, &avx2::kernels},
+    {Isa::Sse41, &sse41::kernels},
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+    {Isa::Neon, &neon::kernels},
+#endif
     {Isa::Scalar, &scalar::kernels},
 };
 
@@ -92,6 +99,13 @@ Isa chosen_isa() {
 const Kernels& active_kernels() {
   static const Kernels& kernels = select_variant(kPreprocessVariants);
   return kernels;
+}
+
+const Kernels* find_kernels(Isa isa) {
+  for (Isa s : supported_isas()) {
+    if (s == isa) return find_variant(kPreprocessVariants, isa);
+  }
+  return nullptr;
 }
 
 const char* isa() { return isa_name(chosen_isa()); }

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -84,8 +85,33 @@ Axis make_axis(std::int64_t src, std::int64_t resized, int offset, int kept) {
     }
   }
   a.begin[kept] = static_cast<std::int32_t>(a.weight.size());
+  // Outputs move forward monotonically, so the last one ends the span of sources used.
+  a.span = a.first[kept - 1] + (a.begin[kept] - a.begin[kept - 1]) - a.first[0];
+  a.padded = (a.taps + kPadTaps - 1) / kPadTaps * kPadTaps;
+  a.pweight.assign(std::size_t(kept) * a.padded, 0.0f);
+  a.pqweight.assign(std::size_t(kept) * a.padded, 0);
+  for (int i = 0; i < kept; ++i) {
+    for (int t = a.begin[i]; t < a.begin[i + 1]; ++t) {
+      a.pweight[std::size_t(i) * a.padded + (t - a.begin[i])] = a.weight[t];
+      a.pqweight[std::size_t(i) * a.padded + (t - a.begin[i])] = a.qweight[t];
+    }
+  }
   return a;
 }
+
+// 64-byte aligned scratch for the horizontal pass, one per call (kernels are reentrant).
+class WorkBuffer {
+ public:
+  explicit WorkBuffer(std::size_t bytes) : storage_(bytes + 64) {}
+  void* get() {
+    void* p = storage_.data();
+    std::size_t space = storage_.size();
+    return std::align(64, space - 64, p, space);
+  }
+
+ private:
+  std::vector<unsigned char> storage_;
+};
 
 // Streams the needed source rows through the horizontal pass once each: consecutive
 // outputs share at most their boundary rows (area) or both rows (bilinear), so a cache of
@@ -96,6 +122,7 @@ void run(const Image& src, int src_channels, const int chan[3], const Axis& x, c
   const int n = x.size * 3;
   std::vector<Row> rows(2 * static_cast<std::size_t>(n));
   std::vector<Acc> acc(n);
+  WorkBuffer work(hpass_work_bytes(x));
   std::int64_t cached[2] = {-1, -1};
   for (int i = 0; i < y.size; ++i) {
     std::fill(acc.begin(), acc.end(), Acc(0));
@@ -103,7 +130,7 @@ void run(const Image& src, int src_channels, const int chan[3], const Axis& x, c
       const std::int64_t r = y.first[i] + (t - y.begin[i]);
       Row* row = rows.data() + (r & 1) * n;
       if (cached[r & 1] != r) {
-        hpass(src.data + r * src.stride, x, src_channels, chan, row);
+        hpass(src.data + r * src.stride, x, src_channels, chan, row, work.get());
         cached[r & 1] = r;
       }
       vacc(acc.data(), row, yweight[t], n);
@@ -156,7 +183,18 @@ std::size_t tensor_bytes(int width, int height, TensorType type) {
   return static_cast<std::size_t>(bytes);
 }
 
+std::size_t hpass_work_bytes(const Axis& x) {
+  // Per source pixel of the span plus a padded block of taps, the largest layout a SIMD set
+  // uses: an RGBx float (16 bytes) and three int16 planes (6 bytes).
+  return (std::size_t(x.span) + std::size_t(x.padded) + 16) * 24;
+}
+
 void preprocess(const Image& src, const Tensor& dst, const Options& options) {
+  preprocess_with(src, dst, options, nullptr);
+}
+
+void preprocess_with(const Image& src, const Tensor& dst, const Options& options,
+                     const Kernels* kernels) {
   if (src.data == nullptr) fail("src is NULL");
   if (dst.data == nullptr) fail("dst is NULL");
   check_side("width", src.width);
@@ -191,7 +229,7 @@ void preprocess(const Image& src, const Tensor& dst, const Options& options) {
     const bool swap = is_rgb_order(src.format) != (dst.order == PixelFormat::RGB);
     for (int c = 0; c < 3; ++c) chan[c] = swap ? 2 - c : c;
   }
-  const Kernels& k = active_kernels();
+  const Kernels& k = kernels ? *kernels : active_kernels();
   const Axis x = make_axis(src.width, rw, (rw - dst.width) / 2, dst.width);
   const Axis y = make_axis(src.height, rh, (rh - dst.height) / 2, dst.height);
   const std::size_t row_stride = std::size_t(dst.width) * 3;

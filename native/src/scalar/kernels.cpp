@@ -10,7 +10,7 @@ namespace scalar {
 namespace {
 
 void hpass_q(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
-             std::int16_t* out) {
+             std::int16_t* out, void* /*work*/) {
   constexpr std::int32_t half = 1 << (kWeightBits - kRowBits - 1);
   for (int i = 0; i < x.size; ++i, out += 3) {
     const std::uint8_t* p = row + static_cast<std::ptrdiff_t>(x.first[i]) * src_channels;
@@ -28,7 +28,7 @@ void hpass_q(const std::uint8_t* row, const Axis& x, int src_channels, const int
 }
 
 void hpass_f(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
-             float* out) {
+             float* out, void* /*work*/) {
   for (int i = 0; i < x.size; ++i, out += 3) {
     const std::uint8_t* p = row + static_cast<std::ptrdiff_t>(x.first[i]) * src_channels;
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f;

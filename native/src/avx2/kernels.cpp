@@ -1,0 +1,333 @@
+// AVX2 preprocessing kernels, bit-exact with the scalar reference. Same scheme as the
+// SSE4.1 set (see there), twice as wide: the integer horizontal pass reduces eight outputs
+// at once (outputs i..i+3 in the low 128-bit lane, i+4..i+7 in the high one), the float
+// one runs two outputs per vector, and vertical accumulation and stores use 256 bits.
+//
+// The SSE4.1 description:
+// Horizontal pass, integer: the span of the row that feeds the kept outputs is first split
+// into three int16 planes in tensor channel order (pshufb for 3- and 4-byte pixels), then
+// each output is a dot product of a plane with its zero-padded weights (pmaddwd), and four
+// outputs x three channels are reduced at once with phaddd into tensor order. Integer sums
+// are exact in any order, so the result equals the reference's.
+//
+// Horizontal pass, float: one RGBx vector per source pixel, then per output the reference's
+// sum in the reference's order (acc + pixel * weight, tap after tap; no FMA), so lanes are
+// bit-identical to the scalar sums. Vertical accumulation and stores work lane by lane.
+// Tails shorter than a vector go to the scalar reference.
+#include "../kernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace nudeguard {
+namespace avx2 {
+namespace {
+
+const Kernels& ref = scalar::kernels;
+
+// Planes of the split row: 3 planes of `stride` int16, stride >= span + padded.
+std::size_t plane_stride(const Axis& x) { return (std::size_t(x.span) + x.padded + 7) & ~std::size_t(7); }
+
+// Channel `byte` of 16 consecutive pixels of `channels` (3 or 4) bytes, read with `channels`
+// 16-byte loads: mask[q] moves byte byte + channels * j of the block from load q to lane j.
+void split_masks(int channels, int byte, __m128i mask[4]) {
+  for (int q = 0; q < channels; ++q) {
+    alignas(16) std::int8_t m[16];
+    for (int j = 0; j < 16; ++j) {
+      const int at = byte + channels * j - 16 * q;
+      m[j] = static_cast<std::int8_t>(at >= 0 && at < 16 ? at : -128);
+    }
+    mask[q] = _mm_load_si128(reinterpret_cast<const __m128i*>(m));
+  }
+}
+
+// 16 pixels of C bytes -> 16 int16 of each plane; loops unroll, masks stay in registers.
+template <int C>
+int split_blocks(const std::uint8_t* row, int count, const int chan[3], std::int16_t* const plane[3]) {
+  __m128i mask[3][C];
+  for (int c = 0; c < 3; ++c) split_masks(C, chan[c], mask[c]);
+  int j = 0;
+  for (; j + 16 <= count; j += 16) {
+    const std::uint8_t* p = row + std::ptrdiff_t(j) * C;
+    __m128i in[C];
+    for (int q = 0; q < C; ++q) in[q] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * q));
+    for (int c = 0; c < 3; ++c) {
+      __m128i v = _mm_shuffle_epi8(in[0], mask[c][0]);
+      for (int q = 1; q < C; ++q) v = _mm_or_si128(v, _mm_shuffle_epi8(in[q], mask[c][q]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(plane[c] + j), _mm_cvtepu8_epi16(v));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(plane[c] + j + 8), _mm_cvtepu8_epi16(_mm_srli_si128(v, 8)));
+    }
+  }
+  return j;
+}
+
+// Gray: the same values in all three planes.
+int split_gray(const std::uint8_t* row, int count, std::int16_t* const plane[3]) {
+  int j = 0;
+  for (; j + 16 <= count; j += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + j));
+    const __m128i lo = _mm_cvtepu8_epi16(v), hi = _mm_cvtepu8_epi16(_mm_srli_si128(v, 8));
+    for (int c = 0; c < 3; ++c) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(plane[c] + j), lo);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(plane[c] + j + 8), hi);
+    }
+  }
+  return j;
+}
+
+// row pixels first .. first + count - 1 -> planes[c][j] = pixel (first + j) byte chan[c];
+// entries count .. count + pad - 1 are zeroed.
+void split_q(const std::uint8_t* row, int count, int pad, int channels, const int chan[3],
+             std::int16_t* planes, std::size_t stride) {
+  std::int16_t* const plane[3] = {planes, planes + stride, planes + 2 * stride};
+  int j = channels == 3   ? split_blocks<3>(row, count, chan, plane)
+          : channels == 4 ? split_blocks<4>(row, count, chan, plane)
+                          : split_gray(row, count, plane);
+  for (; j < count; ++j) {
+    for (int c = 0; c < 3; ++c) plane[c][j] = row[std::ptrdiff_t(j) * channels + chan[c]];
+  }
+  for (int c = 0; c < 3; ++c) std::memset(plane[c] + count, 0, sizeof(std::int16_t) * pad);
+}
+
+inline __m128i dot8(const std::int16_t* p, __m128i w) {
+  return _mm_madd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), w);
+}
+
+// [sum a, sum b, sum c, sum d] of four int32 vectors.
+inline __m128i sum4(__m128i a, __m128i b, __m128i c, __m128i d) {
+  return _mm_hadd_epi32(_mm_hadd_epi32(a, b), _mm_hadd_epi32(c, d));
+}
+
+inline __m128i round_row(__m128i s) {
+  constexpr int half = 1 << (kWeightBits - kRowBits - 1);
+  return _mm_srai_epi32(_mm_add_epi32(s, _mm_set1_epi32(half)), kWeightBits - kRowBits);
+}
+
+// Two 128-bit loads: `lo` in the low lane, `hi` in the high one.
+inline __m256i load2(const std::int16_t* lo, const std::int16_t* hi) {
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(lo))),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi)), 1);
+}
+
+inline __m256i sum4x2(__m256i a, __m256i b, __m256i c, __m256i d) {
+  return _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+}
+
+inline __m256i round_row2(__m256i s) {
+  constexpr int half = 1 << (kWeightBits - kRowBits - 1);
+  return _mm256_srai_epi32(_mm256_add_epi32(s, _mm256_set1_epi32(half)), kWeightBits - kRowBits);
+}
+
+void hpass_q(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
+             std::int16_t* out, void* work) {
+  const std::size_t stride = plane_stride(x);
+  auto* planes = static_cast<std::int16_t*>(work);
+  split_q(row + std::ptrdiff_t(x.first[0]) * src_channels, x.span, int(stride) - x.span,
+          src_channels, chan, planes, stride);
+  const std::int16_t* plane[3] = {planes, planes + stride, planes + 2 * stride};
+  const int padded = x.padded;
+  int i = 0;
+  for (; i + 8 <= x.size; i += 8, out += 24) {
+    __m256i acc[12];
+    for (int o = 0; o < 4; ++o) {
+      const int lo = x.first[i + o] - x.first[0], hi = x.first[i + o + 4] - x.first[0];
+      const std::int16_t* wlo = x.pqweight.data() + std::size_t(i + o) * padded;
+      const std::int16_t* whi = wlo + std::size_t(4) * padded;
+      __m256i r = _mm256_setzero_si256(), g = r, b = r;  // in registers, not in acc[]
+      for (int k = 0; k < padded; k += 8) {
+        const __m256i wv = load2(wlo + k, whi + k);
+        r = _mm256_add_epi32(r, _mm256_madd_epi16(load2(plane[0] + lo + k, plane[0] + hi + k), wv));
+        g = _mm256_add_epi32(g, _mm256_madd_epi16(load2(plane[1] + lo + k, plane[1] + hi + k), wv));
+        b = _mm256_add_epi32(b, _mm256_madd_epi16(load2(plane[2] + lo + k, plane[2] + hi + k), wv));
+      }
+      acc[3 * o] = r;
+      acc[3 * o + 1] = g;
+      acc[3 * o + 2] = b;
+    }
+    const __m256i r0 = round_row2(sum4x2(acc[0], acc[1], acc[2], acc[3]));
+    const __m256i r1 = round_row2(sum4x2(acc[4], acc[5], acc[6], acc[7]));
+    const __m256i r2 = round_row2(sum4x2(acc[8], acc[9], acc[10], acc[11]));
+    const __m256i p01 = _mm256_packs_epi32(r0, r1), p22 = _mm256_packs_epi32(r2, r2);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(p01));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 8), _mm256_castsi256_si128(p22));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 12), _mm256_extracti128_si256(p01, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 20), _mm256_extracti128_si256(p22, 1));
+  }
+  for (; i < x.size; ++i, out += 3) {
+    __m128i acc[3] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
+    const int base = x.first[i] - x.first[0];
+    const std::int16_t* w = x.pqweight.data() + std::size_t(i) * padded;
+    for (int k = 0; k < padded; k += 8) {
+      const __m128i wv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + k));
+      for (int c = 0; c < 3; ++c) acc[c] = _mm_add_epi32(acc[c], dot8(plane[c] + base + k, wv));
+    }
+    alignas(16) std::int32_t r[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(r), round_row(sum4(acc[0], acc[1], acc[2], _mm_setzero_si128())));
+    for (int c = 0; c < 3; ++c) out[c] = static_cast<std::int16_t>(r[c]);
+  }
+}
+
+// One RGBx float vector per pixel of the span (x = 0), then padding pixels of zeros.
+void split_f(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
+             float* px, std::int16_t* planes) {
+  const std::size_t stride = plane_stride(x);
+  split_q(row + std::ptrdiff_t(x.first[0]) * src_channels, x.span, int(stride) - x.span,
+          src_channels, chan, planes, stride);
+  const std::int16_t* plane[3] = {planes, planes + stride, planes + 2 * stride};
+  for (std::size_t j = 0; j < stride; j += 4) {
+    auto load4 = [&](int c) {
+      return _mm_cvtepi32_ps(_mm_cvtepi16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(plane[c] + j))));
+    };
+    __m128 r = load4(0), g = load4(1), b = load4(2), z = _mm_setzero_ps();
+    _MM_TRANSPOSE4_PS(r, g, b, z);
+    _mm_store_ps(px + 4 * j, r);
+    _mm_store_ps(px + 4 * j + 4, g);
+    _mm_store_ps(px + 4 * j + 8, b);
+    _mm_store_ps(px + 4 * j + 12, z);
+  }
+}
+
+// The float work area: RGBx pixels first, the int16 planes after them.
+float* float_pixels(void* work) { return static_cast<float*>(work); }
+std::int16_t* float_planes(const Axis& x, void* work) {
+  return reinterpret_cast<std::int16_t*>(float_pixels(work) + 4 * plane_stride(x));
+}
+
+// Two outputs per vector; the shorter one's extra taps have weight 0 and add +0.0 to a
+// non-negative sum, which leaves it unchanged, so both stay bit-exact.
+void hpass_f(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
+             float* out, void* work) {
+  float* px = float_pixels(work);
+  split_f(row, x, src_channels, chan, px, float_planes(x, work));
+  const int padded = x.padded;
+  int i = 0;
+  // A pair's 4-float stores spill one float into the next output, so a pair needs one after it.
+  for (; i + 2 < x.size; i += 2) {
+    const float* p0 = px + 4 * std::size_t(x.first[i] - x.first[0]);
+    const float* p1 = px + 4 * std::size_t(x.first[i + 1] - x.first[0]);
+    const float* w0 = x.pweight.data() + std::size_t(i) * padded;
+    const float* w1 = w0 + padded;
+    const int n = std::max(x.begin[i + 1] - x.begin[i], x.begin[i + 2] - x.begin[i + 1]);
+    __m256 acc = _mm256_setzero_ps();
+    for (int t = 0; t < n; ++t) {
+      const __m256 p = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(p0 + 4 * t)), _mm_load_ps(p1 + 4 * t), 1);
+      const __m256 w = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_set1_ps(w0[t])), _mm_set1_ps(w1[t]), 1);
+      acc = _mm256_add_ps(acc, _mm256_mul_ps(p, w));
+    }
+    _mm_storeu_ps(out + 3 * i, _mm256_castps256_ps128(acc));
+    _mm_storeu_ps(out + 3 * i + 3, _mm256_extractf128_ps(acc, 1));
+  }
+  for (; i < x.size; ++i) {
+    const float* p = px + 4 * std::size_t(x.first[i] - x.first[0]);
+    __m128 acc = _mm_setzero_ps();
+    for (int t = x.begin[i]; t < x.begin[i + 1]; ++t, p += 4) {
+      acc = _mm_add_ps(acc, _mm_mul_ps(_mm_load_ps(p), _mm_set1_ps(x.weight[t])));
+    }
+    alignas(16) float r[4];
+    _mm_store_ps(r, acc);
+    std::memcpy(out + 3 * i, r, 3 * sizeof(float));
+  }
+}
+
+void vacc_q(std::int32_t* acc, const std::int16_t* row, std::int16_t w, int n) {
+  // (row, sign) pairs times (w, 0) pairs: exact 16 x 16 -> 32-bit products in one pmaddwd.
+  const __m256i wv = _mm256_set1_epi32(static_cast<std::uint16_t>(w));
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const __m256i r = _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k)));
+    __m256i* a = reinterpret_cast<__m256i*>(acc + k);
+    _mm256_storeu_si256(a, _mm256_add_epi32(_mm256_loadu_si256(a), _mm256_madd_epi16(r, wv)));
+  }
+  if (k < n) ref.vacc_q(acc + k, row + k, w, n - k);
+}
+
+void vacc_f(float* acc, const float* row, float w, int n) {
+  const __m256 wv = _mm256_set1_ps(w);
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    _mm256_storeu_ps(acc + k, _mm256_add_ps(_mm256_loadu_ps(acc + k), _mm256_mul_ps(_mm256_loadu_ps(row + k), wv)));
+  }
+  if (k < n) ref.vacc_f(acc + k, row + k, w, n - k);
+}
+
+void store_q_u8(const std::int32_t* acc, int n, std::uint8_t* out) {
+  constexpr int shift = kRowBits + kWeightBits;
+  const __m128i half = _mm_set1_epi32(1 << (shift - 1));
+  auto load = [&](int k) {
+    return _mm_srai_epi32(_mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + k)), half), shift);
+  };
+  int k = 0;
+  for (; k + 16 <= n; k += 16) {
+    const __m128i a = _mm_packs_epi32(load(k), load(k + 4)), b = _mm_packs_epi32(load(k + 8), load(k + 12));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k), _mm_packus_epi16(a, b));
+  }
+  if (k < n) ref.store_q_u8(acc + k, n - k, out + k);
+}
+
+// Twelve values (four pixels) per step: the per-channel constants repeat every 3 vectors.
+struct Affine {
+  __m128 mul[3], add[3];
+  Affine(const float m[3], const float a[3]) {
+    for (int v = 0; v < 3; ++v) {
+      mul[v] = _mm_setr_ps(m[(4 * v) % 3], m[(4 * v + 1) % 3], m[(4 * v + 2) % 3], m[(4 * v + 3) % 3]);
+      add[v] = _mm_setr_ps(a[(4 * v) % 3], a[(4 * v + 1) % 3], a[(4 * v + 2) % 3], a[(4 * v + 3) % 3]);
+    }
+  }
+  __m128 at(const float* acc, int v) const {
+    return _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(acc + 4 * v), mul[v]), add[v]);
+  }
+};
+
+template <bool is_signed>
+void store_f_int(const float* acc, int n, const float mul[3], const float add[3], void* out_) {
+  auto* out = static_cast<std::uint8_t*>(out_);
+  const Affine f(mul, add);
+  const __m128 lo = _mm_set1_ps(is_signed ? -128.0f : 0.0f), hi = _mm_set1_ps(is_signed ? 127.0f : 255.0f);
+  int k = 0;
+  for (; k + 12 <= n; k += 12, acc += 12) {
+    __m128i v[3];
+    for (int j = 0; j < 3; ++j) v[j] = _mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(f.at(acc, j), lo), hi));
+    const __m128i a = _mm_packs_epi32(v[0], v[1]), b = _mm_packs_epi32(v[2], v[2]);
+    const __m128i bytes = is_signed ? _mm_packs_epi16(a, b) : _mm_packus_epi16(a, b);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + k), bytes);
+    const std::int32_t last = _mm_extract_epi32(bytes, 2);
+    std::memcpy(out + k + 8, &last, 4);
+  }
+  if (k == n) return;
+  if (is_signed) {
+    ref.store_f_i8(acc, n - k, mul, add, reinterpret_cast<std::int8_t*>(out + k));
+  } else {
+    ref.store_f_u8(acc, n - k, mul, add, out + k);
+  }
+}
+
+void store_f_u8(const float* acc, int n, const float mul[3], const float add[3], std::uint8_t* out) {
+  store_f_int<false>(acc, n, mul, add, out);
+}
+
+void store_f_i8(const float* acc, int n, const float mul[3], const float add[3], std::int8_t* out) {
+  store_f_int<true>(acc, n, mul, add, out);
+}
+
+void store_f_f32(const float* acc, int n, const float mul[3], const float add[3], float* out) {
+  const Affine f(mul, add);
+  int k = 0;
+  for (; k + 12 <= n; k += 12) {
+    for (int j = 0; j < 3; ++j) _mm_storeu_ps(out + k + 4 * j, f.at(acc + k, j));
+  }
+  if (k < n) ref.store_f_f32(acc + k, n - k, mul, add, out + k);
+}
+
+}  // namespace
+
+const Kernels kernels = {
+    "avx2", hpass_q, hpass_f, vacc_q, vacc_f, store_q_u8, store_f_u8, store_f_i8, store_f_f32,
+};
+
+}  // namespace avx2
+}  // namespace nudeguard
+
+#endif

@@ -1,0 +1,101 @@
+// SSE4.1 recursive Gaussian: the scalar reference's arithmetic on 4 lanes per vector, up to
+// 4 independent vectors per chunk to hide the recursion's latency. Bit-exact with the
+// reference; lanes left over (< 4) go to it.
+#include "../blur.h"
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <smmintrin.h>
+
+#include <cstring>
+
+namespace nudeguard {
+namespace sse41 {
+namespace {
+
+// Rows are far apart in the vertical pass (hardware prefetchers stop at page boundaries), so
+// the input and output of the step this far ahead are prefetched.
+constexpr int kAhead = 24;
+
+// Keeps the NV state vectors in registers.
+#if defined(__clang__)
+#define NG_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define NG_UNROLL _Pragma("GCC unroll 8")
+#else
+#define NG_UNROLL
+#endif
+
+template <int NV>
+void chunk(const BlurStrip& s, int base, const BlurCoefs& k, float* work) {
+  constexpr int W = 4 * NV;
+  const __m128 a = _mm_set1_ps(k.a), b = _mm_set1_ps(k.b), g = _mm_set1_ps(k.g);
+  const __m128 c1 = _mm_set1_ps(k.c1), c2 = _mm_set1_ps(k.c2);
+  __m128 u[NV], v1[NV], v2[NV];
+  auto load = [](const std::uint8_t* p) {
+    std::int32_t word;
+    std::memcpy(&word, p, 4);
+    return _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(word)));
+  };
+  NG_UNROLL
+  for (int j = 0; j < NV; ++j) {
+    u[j] = s.init ? _mm_loadu_ps(s.init + base + 4 * j) : load(s.in[0] + base + 4 * j);
+    v1[j] = v2[j] = u[j];
+  }
+  for (int t = 0; t < s.steps; ++t) {
+    if (t + kAhead < s.steps) _mm_prefetch(reinterpret_cast<const char*>(s.in[t + kAhead] + base), _MM_HINT_T0);
+    const std::uint8_t* in = s.in[t] + base;
+    NG_UNROLL
+    for (int j = 0; j < NV; ++j) {
+      u[j] = _mm_add_ps(_mm_mul_ps(b, load(in + 4 * j)), _mm_mul_ps(a, u[j]));
+      const __m128 v = _mm_add_ps(_mm_add_ps(_mm_mul_ps(g, u[j]), _mm_mul_ps(c2, v2[j])),
+                                  _mm_mul_ps(c1, v1[j]));
+      v2[j] = v1[j];
+      v1[j] = v;
+    }
+    if (t >= s.first) {
+      float* w = work + std::ptrdiff_t(t - s.first) * W;
+      NG_UNROLL
+      for (int j = 0; j < NV; ++j) _mm_storeu_ps(w + 4 * j, v1[j]);
+    }
+  }
+  const int last = s.steps - 1 - s.first;
+  NG_UNROLL
+  for (int j = 0; j < NV; ++j) u[j] = v1[j] = v2[j] = _mm_loadu_ps(work + std::ptrdiff_t(last) * W + 4 * j);
+  for (int t = last; t >= 0; --t) {
+    if (t >= kAhead && t - kAhead < s.count) __builtin_prefetch(s.out[t - kAhead] + base, 1);
+    const float* w = work + std::ptrdiff_t(t) * W;
+    NG_UNROLL
+    for (int j = 0; j < NV; ++j) {
+      u[j] = _mm_add_ps(_mm_mul_ps(b, _mm_loadu_ps(w + 4 * j)), _mm_mul_ps(a, u[j]));
+      const __m128 v = _mm_add_ps(_mm_add_ps(_mm_mul_ps(g, u[j]), _mm_mul_ps(c2, v2[j])),
+                                  _mm_mul_ps(c1, v1[j]));
+      v2[j] = v1[j];
+      v1[j] = v;
+    }
+    if (t < s.count) {
+      std::uint8_t* out = s.out[t] + base;
+      NG_UNROLL
+      for (int j = 0; j < NV; ++j) {
+        // Rounds half to even (MXCSR default) and saturates to 0..255 like the reference.
+        const __m128i p16 = _mm_packs_epi32(_mm_cvtps_epi32(v1[j]), _mm_setzero_si128());
+        const std::int32_t word = _mm_cvtsi128_si32(_mm_packus_epi16(p16, p16));
+        std::memcpy(out + 4 * j, &word, 4);
+      }
+    }
+  }
+}
+
+void strip(const BlurStrip& s, int lane0, int lanes, const BlurCoefs& k, float* work) {
+  int l = 0;
+  for (; lanes - l >= 16; l += 16) chunk<4>(s, lane0 + l, k, work);
+  for (; lanes - l >= 4; l += 4) chunk<1>(s, lane0 + l, k, work);
+  if (l < lanes) scalar::blur_kernels.strip(s, lane0 + l, lanes - l, k, work);
+}
+
+}  // namespace
+
+const BlurKernels blur_kernels = {"sse41", strip};
+
+}  // namespace sse41
+}  // namespace nudeguard
+#endif
