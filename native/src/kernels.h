@@ -76,6 +76,11 @@ extern const Kernels kernels;
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 namespace sse41 {
 extern const Kernels kernels;
+// Also in the AVX2 set: one tensor row per call, where wider vectors gain nothing.
+void store_q_u8(const std::int32_t* acc, int n, std::uint8_t* out);
+void store_f_u8(const float* acc, int n, const float mul[3], const float add[3], std::uint8_t* out);
+void store_f_i8(const float* acc, int n, const float mul[3], const float add[3], std::int8_t* out);
+void store_f_f32(const float* acc, int n, const float mul[3], const float add[3], float* out);
 }
 namespace avx2 {
 extern const Kernels kernels;

@@ -253,78 +253,11 @@ void vacc_f(float* acc, const float* row, float w, int n) {
   if (k < n) ref.vacc_f(acc + k, row + k, w, n - k);
 }
 
-void store_q_u8(const std::int32_t* acc, int n, std::uint8_t* out) {
-  constexpr int shift = kRowBits + kWeightBits;
-  const __m128i half = _mm_set1_epi32(1 << (shift - 1));
-  auto load = [&](int k) {
-    return _mm_srai_epi32(_mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + k)), half), shift);
-  };
-  int k = 0;
-  for (; k + 16 <= n; k += 16) {
-    const __m128i a = _mm_packs_epi32(load(k), load(k + 4)), b = _mm_packs_epi32(load(k + 8), load(k + 12));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k), _mm_packus_epi16(a, b));
-  }
-  if (k < n) ref.store_q_u8(acc + k, n - k, out + k);
-}
-
-// Twelve values (four pixels) per step: the per-channel constants repeat every 3 vectors.
-struct Affine {
-  __m128 mul[3], add[3];
-  Affine(const float m[3], const float a[3]) {
-    for (int v = 0; v < 3; ++v) {
-      mul[v] = _mm_setr_ps(m[(4 * v) % 3], m[(4 * v + 1) % 3], m[(4 * v + 2) % 3], m[(4 * v + 3) % 3]);
-      add[v] = _mm_setr_ps(a[(4 * v) % 3], a[(4 * v + 1) % 3], a[(4 * v + 2) % 3], a[(4 * v + 3) % 3]);
-    }
-  }
-  __m128 at(const float* acc, int v) const {
-    return _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(acc + 4 * v), mul[v]), add[v]);
-  }
-};
-
-template <bool is_signed>
-void store_f_int(const float* acc, int n, const float mul[3], const float add[3], void* out_) {
-  auto* out = static_cast<std::uint8_t*>(out_);
-  const Affine f(mul, add);
-  const __m128 lo = _mm_set1_ps(is_signed ? -128.0f : 0.0f), hi = _mm_set1_ps(is_signed ? 127.0f : 255.0f);
-  int k = 0;
-  for (; k + 12 <= n; k += 12, acc += 12) {
-    __m128i v[3];
-    for (int j = 0; j < 3; ++j) v[j] = _mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(f.at(acc, j), lo), hi));
-    const __m128i a = _mm_packs_epi32(v[0], v[1]), b = _mm_packs_epi32(v[2], v[2]);
-    const __m128i bytes = is_signed ? _mm_packs_epi16(a, b) : _mm_packus_epi16(a, b);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + k), bytes);
-    const std::int32_t last = _mm_extract_epi32(bytes, 2);
-    std::memcpy(out + k + 8, &last, 4);
-  }
-  if (k == n) return;
-  if (is_signed) {
-    ref.store_f_i8(acc, n - k, mul, add, reinterpret_cast<std::int8_t*>(out + k));
-  } else {
-    ref.store_f_u8(acc, n - k, mul, add, out + k);
-  }
-}
-
-void store_f_u8(const float* acc, int n, const float mul[3], const float add[3], std::uint8_t* out) {
-  store_f_int<false>(acc, n, mul, add, out);
-}
-
-void store_f_i8(const float* acc, int n, const float mul[3], const float add[3], std::int8_t* out) {
-  store_f_int<true>(acc, n, mul, add, out);
-}
-
-void store_f_f32(const float* acc, int n, const float mul[3], const float add[3], float* out) {
-  const Affine f(mul, add);
-  int k = 0;
-  for (; k + 12 <= n; k += 12) {
-    for (int j = 0; j < 3; ++j) _mm_storeu_ps(out + k + 4 * j, f.at(acc + k, j));
-  }
-  if (k < n) ref.store_f_f32(acc + k, n - k, mul, add, out + k);
-}
-
 }  // namespace
 
 const Kernels kernels = {
-    "avx2", hpass_q, hpass_f, vacc_q, vacc_f, store_q_u8, store_f_u8, store_f_i8, store_f_f32,
+    "avx2",           hpass_q,           hpass_f,           vacc_q,           vacc_f,
+    sse41::store_q_u8, sse41::store_f_u8, sse41::store_f_i8, sse41::store_f_f32,
 };
 
 }  // namespace avx2

@@ -214,6 +214,10 @@ void vacc_f(float* acc, const float* row, float w, int n) {
   if (k < n) ref.vacc_f(acc + k, row + k, w, n - k);
 }
 
+}  // namespace
+
+// The stores are shared with the AVX2 set (declared in kernels.h): they write one output row
+// per tensor row (224 per image), a negligible share of the time.
 void store_q_u8(const std::int32_t* acc, int n, std::uint8_t* out) {
   constexpr int shift = kRowBits + kWeightBits;
   const __m128i half = _mm_set1_epi32(1 << (shift - 1));
@@ -227,6 +231,8 @@ void store_q_u8(const std::int32_t* acc, int n, std::uint8_t* out) {
   }
   if (k < n) ref.store_q_u8(acc + k, n - k, out + k);
 }
+
+namespace {
 
 // Twelve values (four pixels) per step: the per-channel constants repeat every 3 vectors.
 struct Affine {
@@ -265,6 +271,8 @@ void store_f_int(const float* acc, int n, const float mul[3], const float add[3]
   }
 }
 
+}  // namespace
+
 void store_f_u8(const float* acc, int n, const float mul[3], const float add[3], std::uint8_t* out) {
   store_f_int<false>(acc, n, mul, add, out);
 }
@@ -281,8 +289,6 @@ void store_f_f32(const float* acc, int n, const float mul[3], const float add[3]
   }
   if (k < n) ref.store_f_f32(acc + k, n - k, mul, add, out + k);
 }
-
-}  // namespace
 
 const Kernels kernels = {
     "sse41", hpass_q, hpass_f, vacc_q, vacc_f, store_q_u8, store_f_u8, store_f_i8, store_f_f32,
