@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["BUNDLED_MODEL", "ModelCard", "load_card", "softmax_score"]
+__all__ = ["BUNDLED_MODEL", "ModelCard", "file_sha256", "load_card", "softmax_score"]
 
 #: The int8 open_nsfw model shipped inside the package.
 BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "open_nsfw_int8.tflite"
@@ -113,9 +113,13 @@ def load_card(model_path: Union[str, "os.PathLike[str]"]) -> ModelCard:
         raise ModelError(f"{card_path}: threshold must lie in (0, 1), got {threshold}")
     if any(s == 0 or not math.isfinite(s) for s in std):
         raise ModelError(f"{card_path}: input.normalization.std must be finite and non-zero")
-    sha256 = file_sha256(model_path)
+    # The pin is mandatory: tflite-runtime 2.14 crashes the process on a truncated
+    # flatbuffer, so a damaged file must never reach an interpreter.
     expected = raw.get("sha256")
-    if expected is not None and expected != sha256:
+    if not isinstance(expected, str):
+        raise ModelError(f"{card_path}: model card lacks the model's sha256; add \"sha256\": \"<hex digest>\"")
+    sha256 = file_sha256(model_path)
+    if expected.lower() != sha256:
         raise ModelError(f"{model_path}: sha256 {sha256} does not match its card ({expected}); the file is damaged")
     return ModelCard(
         name=name,
