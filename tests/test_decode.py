@@ -38,7 +38,21 @@ def with_orientation(jpeg: bytes, orientation: int) -> bytes:
     return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
 
 
-FORMATS = [(".jpg", "JPEG"), (".png", "PNG"), (".webp", "WebP"), (".bmp", "BMP"), (".tiff", "TIFF"), (".gif", "GIF")]
+def opencv_has_gif() -> bool:
+    try:
+        ok, buf = cv2.imencode(".gif", np.zeros((2, 2, 3), np.uint8))
+    except cv2.error:
+        return False
+    return bool(ok) and cv2.imdecode(buf, cv2.IMREAD_COLOR) is not None
+
+
+# OpenCV's GIF codec arrived in 4.12, which needs numpy 2: the numpy<2 fallback job lacks it.
+needs_gif = pytest.mark.skipif(not opencv_has_gif(), reason=f"OpenCV {cv2.__version__} has no GIF codec")
+
+FORMATS = [
+    (".jpg", "JPEG"), (".png", "PNG"), (".webp", "WebP"), (".bmp", "BMP"), (".tiff", "TIFF"),
+    pytest.param(".gif", "GIF", marks=needs_gif),
+]
 
 
 @pytest.mark.parametrize("ext, kind", FORMATS)
@@ -183,8 +197,17 @@ def test_reduced_jpeg_decoding_honours_exif_orientation(orientation):
     np.testing.assert_array_equal(full, ORIENT[orientation](full_raw))
 
 
+@needs_gif
 def test_gif_decodes_its_first_frame():
     img = photo(24, 32)
     pixels = load_pixels(encode(".gif", img))
     assert pixels.array.shape == (24, 32, 3)
     assert np.abs(pixels.array.astype(int) - img).mean() < 30  # fixed palette with dithering
+
+
+@pytest.mark.skipif(opencv_has_gif(), reason="this OpenCV decodes GIF")
+def test_gif_without_codec_says_what_is_missing():
+    from nudeguard.image import _TINY_GIF
+
+    with pytest.raises(nudeguard.ImageError, match="GIF decoding needs OpenCV 4.12 or newer"):
+        load_pixels(_TINY_GIF)

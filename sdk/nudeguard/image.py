@@ -10,6 +10,7 @@ skips most of the inverse DCT, colour conversion and memory traffic.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import BinaryIO, Optional, Tuple, Union
@@ -131,6 +132,18 @@ def _jpeg_flag(width: int, height: int, min_size: Optional[Tuple[int, int]]) -> 
     return cv2.IMREAD_COLOR
 
 
+#: The smallest valid GIF (1x1), to ask the installed OpenCV whether it has a GIF decoder.
+_TINY_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _opencv_decodes_gif() -> bool:
+    return cv2.imdecode(np.frombuffer(_TINY_GIF, np.uint8), cv2.IMREAD_COLOR) is not None
+
+
 def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_pixels: int) -> Pixels:
     if not data:
         raise ImageError(f"{source}: empty input, no image data")
@@ -150,6 +163,8 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
     except cv2.error as exc:
         raise ImageError(f"{source}: cannot decode image: {exc.err}") from None
     if array is None:
+        if header is not None and header[0] == "GIF" and not _opencv_decodes_gif():
+            raise ImageError(f"{source}: GIF decoding needs OpenCV 4.12 or newer (installed: {cv2.__version__})")
         raise ImageError(f"{source}: not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
     if header is None:  # a format the probe does not know: the limit applies after the fact
         _check_pixels(source, "the decoded image", array.shape[1], array.shape[0], max_pixels)
