@@ -15,7 +15,8 @@
 // the filter starts from the period's mean, which is what such a blur converges to.
 //
 // Passes: horizontal first, into dst (rounded to 8 bits), then vertical in place on dst.
-// The horizontal pass transposes blocks of rows (8 rows of RGB/RGBA, 32 of gray) so that the
+// The horizontal pass transposes blocks of rows (8 rows of RGB/RGBA, 32 of gray; the kernel
+// set does it, with SIMD shuffles where it has them) so that the
 // recursion runs down contiguous lanes exactly like the vertical pass, whose lanes are the
 // bytes of a band of columns read row by row: no pass walks single columns, and one kernel
 // per ISA serves both (the vertical pass works on a copy of each band, see vertical()).
@@ -145,39 +146,6 @@ void parallel(int n, int threads, Body&& body) {
 // ---------------------------------------------------------------------------------------
 // The two passes
 
-// Block of `rows` image rows <-> its transpose t[x][r * cn + c]. Pixel order x outer, so
-// each step of t is written (read) contiguously. Three-byte pixels move as four-byte words
-// whose extra byte the next pixel overwrites; the last pixel of a row moves exactly.
-template <int C>
-void transpose_in(const std::uint8_t* src, std::int64_t stride, int rows, int width, int cn,
-                  std::uint8_t* t) {
-  const int lanes = rows * cn;
-  constexpr int word = C == 3 ? 4 : C;
-  for (int x = 0; x < width; ++x, t += lanes) {
-    const std::uint8_t* p = src + std::ptrdiff_t(x) * cn;
-    if (C > 0 && (word == C || x + 1 < width)) {
-      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(t + r * C, p, word);
-    } else {
-      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(t + r * cn, p, cn);
-    }
-  }
-}
-
-template <int C>
-void transpose_out(const std::uint8_t* t, int rows, int width, int cn, std::uint8_t* dst,
-                   std::int64_t stride) {
-  const int lanes = rows * cn;
-  constexpr int word = C == 3 ? 4 : C;
-  for (int x = 0; x < width; ++x, t += lanes) {
-    std::uint8_t* p = dst + std::ptrdiff_t(x) * cn;
-    if (C > 0 && (word == C || x + 1 < width)) {
-      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(p, t + r * C, word);
-    } else {
-      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(p, t + r * cn, cn);
-    }
-  }
-}
-
 // Mean of each lane over one period of the reflect-101 extension of `n` steps.
 void period_mean(const std::uint8_t* const* rows, int n, int lane0, int lanes, float* out) {
   std::vector<double> sum(lanes, 0.0);
@@ -203,28 +171,22 @@ void horizontal(const BlurImage& src, const BlurImage& dst, double sigma, int th
     std::vector<const std::uint8_t*> in(steps);
     std::vector<std::uint8_t*> out(w);
     std::vector<float> init(pad.mean_init ? block * cn : 0);
+    int ready = 0;  // lanes the step pointers are laid out for (only the last block differs)
     for (int b = b0; b < b1; ++b) {
       const int y0 = b * block, rows = std::min(block, src.height - y0), lanes = rows * cn;
-      for (int s = 0; s < steps; ++s) in[s] = t.data() + std::size_t(reflect101(s - pad.pad, w)) * lanes;
-      for (int x = 0; x < w; ++x) out[x] = t.data() + std::size_t(x) * lanes;
+      if (lanes != ready) {
+        for (int s = 0; s < steps; ++s) in[s] = t.data() + std::size_t(reflect101(s - pad.pad, w)) * lanes;
+        for (int x = 0; x < w; ++x) out[x] = t.data() + std::size_t(x) * lanes;
+        ready = lanes;
+      }
       const std::uint8_t* sp = src.data + y0 * src.stride;
       std::uint8_t* dp = dst.data + y0 * dst.stride;
-      switch (cn) {
-        case 1: transpose_in<1>(sp, src.stride, rows, w, cn, t.data()); break;
-        case 3: transpose_in<3>(sp, src.stride, rows, w, cn, t.data()); break;
-        case 4: transpose_in<4>(sp, src.stride, rows, w, cn, t.data()); break;
-        default: transpose_in<0>(sp, src.stride, rows, w, cn, t.data()); break;
-      }
+      k.rows_to_steps(sp, src.stride, rows, w, cn, t.data());
       if (pad.mean_init) period_mean(out.data(), w, 0, lanes, init.data());
       const BlurStrip strip{in.data(), steps, out.data(), pad.pad, w,
                             pad.mean_init ? init.data() : nullptr};
       k.strip(strip, 0, lanes, coefs, wbuf.data());
-      switch (cn) {
-        case 1: transpose_out<1>(t.data(), rows, w, cn, dp, dst.stride); break;
-        case 3: transpose_out<3>(t.data(), rows, w, cn, dp, dst.stride); break;
-        case 4: transpose_out<4>(t.data(), rows, w, cn, dp, dst.stride); break;
-        default: transpose_out<0>(t.data(), rows, w, cn, dp, dst.stride); break;
-      }
+      k.steps_to_rows(t.data(), rows, w, cn, dp, dst.stride);
     }
   });
 }
@@ -238,6 +200,7 @@ void vertical(const BlurImage& im, double sigma, int threads, const BlurKernels&
   // walking the image itself would cost a TLB miss per row for every 32 lanes (rows are
   // pages apart), while the band and the kernel's work buffer stay within L2.
   constexpr int band = 128;
+  constexpr int kCopyAhead = 16;  // rows
   const int bands = (lanes + band - 1) / band;
   const std::size_t work = std::size_t(h + pad.pad) * kBlurChunk;
   std::vector<float> init;
@@ -256,11 +219,36 @@ void vertical(const BlurImage& im, double sigma, int threads, const BlurKernels&
     for (int y = 0; y < h; ++y) out[y] = buf.data() + std::size_t(y) * band;
     for (int b = b0; b < b1; ++b) {
       const int l0 = b * band, n = std::min(band, lanes - l0);
-      for (int y = 0; y < h; ++y) std::memcpy(out[y], im.data + y * im.stride + l0, n);
+      // Full bands copy a constant 128 bytes, which compiles to a few vector moves instead
+      // of a libc call per row (the call dominated these copies).
+      if (n == band) {
+        for (int y = 0; y < h; ++y) {
+          // Rows are pages apart: the hardware prefetchers do not follow.
+          if (y + kCopyAhead < h) {
+            const std::uint8_t* p = im.data + (y + kCopyAhead) * im.stride + l0;
+            __builtin_prefetch(p);
+            __builtin_prefetch(p + 64);
+          }
+          std::memcpy(out[y], im.data + y * im.stride + l0, band);
+        }
+      } else {
+        for (int y = 0; y < h; ++y) std::memcpy(out[y], im.data + y * im.stride + l0, n);
+      }
       const BlurStrip strip{in.data(), steps, out.data(), pad.pad, h,
                             pad.mean_init ? init.data() + l0 : nullptr};
       k.strip(strip, 0, n, coefs, wbuf.data());
-      for (int y = 0; y < h; ++y) std::memcpy(im.data + y * im.stride + l0, out[y], n);
+      if (n == band) {
+        for (int y = 0; y < h; ++y) {
+          if (y + kCopyAhead < h) {
+            std::uint8_t* p = im.data + (y + kCopyAhead) * im.stride + l0;
+            __builtin_prefetch(p, 1);
+            __builtin_prefetch(p + 64, 1);
+          }
+          std::memcpy(im.data + y * im.stride + l0, out[y], band);
+        }
+      } else {
+        for (int y = 0; y < h; ++y) std::memcpy(im.data + y * im.stride + l0, out[y], n);
+      }
     }
   });
 }
@@ -405,10 +393,12 @@ void resample(const BlurImage& src, const BlurImage& dst, int threads) {
     });
     return;
   }
+  // Growing (or keeping) the height: the vertical taps are bilinear, two source rows each
+  // (j1 <= j0 + 1, no interior), so an output row is a weighted sum of two resampled rows.
   parallel(dst.height, thread_count(threads, cost), [&](int i0, int i1, int) {
     // Consecutive outputs share at most their boundary source rows: two cached rows,
     // slotted by parity, compute each source row once.
-    std::vector<float> rows(2 * std::size_t(n)), mid(n), acc(n);
+    std::vector<float> rows(2 * std::size_t(n));
     int cached[2] = {-1, -1};
     // Rows only move forward, so the slot with the smaller row is free unless it holds
     // `keep` (the row fetched just before).
@@ -424,17 +414,11 @@ void resample(const BlurImage& src, const BlurImage& dst, int threads) {
     };
     for (int i = i0; i < i1; ++i) {
       const Tap& t = ty[i];
-      std::fill(mid.begin(), mid.end(), 0.0f);
-      for (int y = t.j0 + 1; y < t.j1; ++y) {
-        std::vector<float>& tmp = acc;  // scratch for interior rows
-        hrow(y, tmp.data());
-        for (int k = 0; k < n; ++k) mid[k] += tmp[k];
-      }
       const float* r0 = get(t.j0, -1);
       const float* r1 = get(t.j1, t.j0);
       std::uint8_t* out = dst.data + std::int64_t(i) * dst.stride;
       for (int k = 0; k < n; ++k) {
-        const float v = (r0[k] * t.w0 + r1[k] * t.w1) + mid[k] * t.wmid + 0.5f;
+        const float v = (r0[k] * t.w0 + r1[k] * t.w1) + 0.5f;
         out[k] = static_cast<std::uint8_t>(v <= 0.0f ? 0 : (v >= 255.0f ? 255 : int(v)));
       }
     }

@@ -51,6 +51,13 @@ struct BlurKernels {
   // backward, and stores steps first .. first + count - 1 rounded half to even and clamped
   // to 0..255. out may alias in: every input is read before any output is written.
   void (*strip)(const BlurStrip& s, int lane0, int lanes, const BlurCoefs& k, float* work);
+  // The horizontal pass's block of `rows` image rows of `cn` channels <-> its transpose
+  // t[x][r * cn + c] (step x holds pixel x of every row, so the rows become lanes). Exact
+  // byte moves; t must have 4 bytes of slack after its rows * width * cn bytes.
+  void (*rows_to_steps)(const std::uint8_t* src, std::int64_t stride, int rows, int width,
+                        int cn, std::uint8_t* t);
+  void (*steps_to_rows)(const std::uint8_t* t, int rows, int width, int cn, std::uint8_t* dst,
+                        std::int64_t stride);
 };
 
 namespace scalar {

@@ -94,9 +94,21 @@ void strip(const BlurStrip& s, int lane0, int lanes, const BlurCoefs& k, float* 
   if (l < lanes) scalar::blur_kernels.strip(s, lane0 + l, lanes - l, k, work);
 }
 
+// The horizontal pass's transposes are the reference's for now (no NEON byte transposes yet:
+// vld3/vst3 plus vtrn would be the way).
+void rows_to_steps(const std::uint8_t* src, std::int64_t stride, int rows, int width, int cn,
+                   std::uint8_t* t) {
+  scalar::blur_kernels.rows_to_steps(src, stride, rows, width, cn, t);
+}
+
+void steps_to_rows(const std::uint8_t* t, int rows, int width, int cn, std::uint8_t* dst,
+                   std::int64_t stride) {
+  scalar::blur_kernels.steps_to_rows(t, rows, width, cn, dst, stride);
+}
+
 }  // namespace
 
-const BlurKernels blur_kernels = {"neon", strip};
+const BlurKernels blur_kernels = {"neon", strip, rows_to_steps, steps_to_rows};
 
 }  // namespace neon
 }  // namespace nudeguard

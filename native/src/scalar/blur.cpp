@@ -2,6 +2,7 @@
 // lane runs u = b*x + a*u; v = (g*u + c2*v2) + c1*v1 forward over the strip, then the same
 // backward over the forward result; products are never fused (-ffp-contract=off).
 #include <cmath>
+#include <cstring>
 
 #include "../blur.h"
 
@@ -59,9 +60,62 @@ void strip(const BlurStrip& s, int lane0, int lanes, const BlurCoefs& k, float* 
   }
 }
 
+// Block transposes of the horizontal pass, pixel order x outer so each step of t is written
+// (read) contiguously. Three-byte pixels move as four-byte words whose extra byte the next
+// pixel overwrites; the last pixel of a row moves exactly. C = 0: any channel count.
+template <int C>
+void rows_to_steps_c(const std::uint8_t* src, std::int64_t stride, int rows, int width, int cn,
+                     std::uint8_t* t) {
+  const int lanes = rows * cn;
+  constexpr int word = C == 3 ? 4 : C;
+  for (int x = 0; x < width; ++x, t += lanes) {
+    const std::uint8_t* p = src + std::ptrdiff_t(x) * cn;
+    if (C > 0 && (word == C || x + 1 < width)) {
+      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(t + r * C, p, word);
+    } else {
+      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(t + r * cn, p, cn);
+    }
+  }
+}
+
+template <int C>
+void steps_to_rows_c(const std::uint8_t* t, int rows, int width, int cn, std::uint8_t* dst,
+                     std::int64_t stride) {
+  const int lanes = rows * cn;
+  constexpr int word = C == 3 ? 4 : C;
+  for (int x = 0; x < width; ++x, t += lanes) {
+    std::uint8_t* p = dst + std::ptrdiff_t(x) * cn;
+    if (C > 0 && (word == C || x + 1 < width)) {
+      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(p, t + r * C, word);
+    } else {
+      for (int r = 0; r < rows; ++r, p += stride) std::memcpy(p, t + r * cn, cn);
+    }
+  }
+}
+
+void rows_to_steps(const std::uint8_t* src, std::int64_t stride, int rows, int width, int cn,
+                   std::uint8_t* t) {
+  switch (cn) {
+    case 1: return rows_to_steps_c<1>(src, stride, rows, width, cn, t);
+    case 3: return rows_to_steps_c<3>(src, stride, rows, width, cn, t);
+    case 4: return rows_to_steps_c<4>(src, stride, rows, width, cn, t);
+    default: return rows_to_steps_c<0>(src, stride, rows, width, cn, t);
+  }
+}
+
+void steps_to_rows(const std::uint8_t* t, int rows, int width, int cn, std::uint8_t* dst,
+                   std::int64_t stride) {
+  switch (cn) {
+    case 1: return steps_to_rows_c<1>(t, rows, width, cn, dst, stride);
+    case 3: return steps_to_rows_c<3>(t, rows, width, cn, dst, stride);
+    case 4: return steps_to_rows_c<4>(t, rows, width, cn, dst, stride);
+    default: return steps_to_rows_c<0>(t, rows, width, cn, dst, stride);
+  }
+}
+
 }  // namespace
 
-const BlurKernels blur_kernels = {"scalar", strip};
+const BlurKernels blur_kernels = {"scalar", strip, rows_to_steps, steps_to_rows};
 
 }  // namespace scalar
 }  // namespace nudeguard

@@ -7,6 +7,7 @@
 #include <smmintrin.h>
 
 #include <cstring>
+#include <utility>
 
 namespace nudeguard {
 namespace sse41 {
@@ -92,9 +93,11 @@ void strip(const BlurStrip& s, int lane0, int lanes, const BlurCoefs& k, float* 
   if (l < lanes) scalar::blur_kernels.strip(s, lane0 + l, lanes - l, k, work);
 }
 
+#include "../blur_transpose_x86.h"
+
 }  // namespace
 
-const BlurKernels blur_kernels = {"sse41", strip};
+const BlurKernels blur_kernels = {"sse41", strip, rows_to_steps, steps_to_rows};
 
 }  // namespace sse41
 }  // namespace nudeguard
