@@ -69,7 +69,8 @@ enum ng_tensor_type {
 enum ng_param {
   NG_PARAM_RESIZE_WIDTH = 0, /* 0 (default): same as the tensor width */
   NG_PARAM_RESIZE_HEIGHT = 1, /* 0 (default): same as the tensor height */
-  NG_PARAM_THREADS = 2        /* ng_blur/ng_veil threads; 0 (default): automatic */
+  NG_PARAM_THREADS = 2,       /* ng_blur/ng_veil threads; 0 (default): automatic */
+  NG_PARAM_PDQ_FULL_SIZE = 3  /* ng_pdq: 1 hashes large images as given; 0 (default): see ng_pdq */
 };
 
 /* Returns NULL if abi_version differs from the library's; see ng_error_string(NULL). */
@@ -177,6 +178,42 @@ enum ng_image_format {
  */
 NG_API int ng_probe_image(const unsigned char* data, size_t size, int* format,
                           unsigned int* width, unsigned int* height);
+
+/*
+ * PDQ, Meta's perceptual hash (ThreatExchange pdq/cpp), bit-exact with the
+ * reference: 256 bits as 32 bytes, the number in big-endian order (so their
+ * hex is the reference's hex), and a quality 0..100 (Meta advises ignoring
+ * hashes of quality < 50). Images wider or taller than 512 px are first
+ * resized to 512 x 512 by nearest neighbour, as Meta's reference tools do,
+ * unless NG_PARAM_PDQ_FULL_SIZE is 1. Images under 5 px on a side hash to
+ * zeros with quality 0. quality may be NULL.
+ */
+#define NG_PDQ_BYTES 32
+NG_API int ng_pdq(ng_handle* handle, const unsigned char* src, int width, int height, int stride,
+                  int pixel_format, unsigned char* hash /* 32 bytes */, int* quality);
+
+/*
+ * The 8 dihedral variants in one pass, in the reference's order: original,
+ * rotate 90, rotate 180, rotate 270, flip x, flip y, flip +1, flip -1 (the
+ * hashes of the transformed image, from the same DCT). hashes: 8 * 32 bytes.
+ */
+NG_API int ng_pdq_dihedral(ng_handle* handle, const unsigned char* src, int width, int height,
+                           int stride, int pixel_format, unsigned char* hashes,
+                           int* quality);
+
+/*
+ * Linear Hamming scan of a hash list: hashes is count * 32 bytes. Writes the
+ * indices and distances of the hashes within max_distance (0..256) bits of
+ * query (32 bytes), in list order, up to capacity of them; *found receives how many
+ * there are in all (call again with a larger buffer if it exceeds capacity).
+ * indices/distances may be NULL when capacity is 0.
+ */
+NG_API int ng_pdq_match(const unsigned char* hashes, size_t count,
+                        const unsigned char* query, int max_distance,
+                        size_t* indices, int* distances, size_t capacity, size_t* found);
+
+/* Hamming distance (0..256) of two 32-byte hashes; -1 if either is NULL. */
+NG_API int ng_pdq_distance(const unsigned char* a, const unsigned char* b);
 
 #ifdef __cplusplus
 }

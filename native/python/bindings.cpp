@@ -9,9 +9,11 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "../src/blur.h"
 #include "../src/core.h"
+#include "../src/pdq.h"
 #include "../src/probe.h"
 
 namespace py = pybind11;
@@ -163,6 +165,69 @@ void veil(const py::object& src, const py::object& dst, double sigma, int thread
   nudeguard::veil(s, d, sigma, threads);
 }
 
+
+const nudeguard::PdqKernels* pdq_kernels_named(const std::optional<std::string>& isa) {
+  if (!isa) return nullptr;
+  for (nudeguard::Isa i : {nudeguard::Isa::Scalar, nudeguard::Isa::Sse41, nudeguard::Isa::Avx2,
+                           nudeguard::Isa::Neon}) {
+    if (*isa == nudeguard::isa_name(i)) {
+      if (const nudeguard::PdqKernels* k = nudeguard::pdq_kernels_for(i)) return k;
+    }
+  }
+  throw py::value_error("PDQ kernel set " + *isa + " is not available here");
+}
+
+py::tuple pdq_hash(const py::object& src_obj, PixelFormat format, bool reference_resize,
+                   bool dihedral, std::optional<std::string> isa) {
+  const py::array src = as_array(src_obj, "src");
+  const nudeguard::Image image = image_of(src, format);
+  const nudeguard::PdqKernels* kernels = pdq_kernels_named(isa);
+  nudeguard::PdqResult r;
+  {
+    py::gil_scoped_release release;
+    r = nudeguard::pdq_hash(image, reference_resize, dihedral, kernels);
+  }
+  auto as_bytes = [](const nudeguard::PdqHash& h) {
+    return py::bytes(reinterpret_cast<const char*>(h.data()), h.size());
+  };
+  if (!dihedral) return py::make_tuple(as_bytes(r.hash[0]), r.quality);
+  py::list hashes;
+  for (const nudeguard::PdqHash& h : r.hash) hashes.append(as_bytes(h));
+  return py::make_tuple(hashes, r.quality);
+}
+
+py::tuple pdq_match(const py::object& hashes_obj, const py::bytes& query, int max_distance,
+                    std::optional<std::string> isa) {
+  const py::array hashes = as_array(hashes_obj, "hashes");
+  if (!py::isinstance<py::array_t<std::uint8_t>>(hashes) || hashes.ndim() != 2 ||
+      hashes.shape(1) != nudeguard::kPdqBytes || !(hashes.flags() & py::array::c_style)) {
+    throw py::value_error("hashes must be a C-contiguous uint8 array of shape (n, 32), got " +
+                          repr_of(hashes.dtype()) + " " + shape_of(hashes));
+  }
+  const std::string q = query;
+  if (q.size() != nudeguard::kPdqBytes) {
+    throw py::value_error("query must be 32 bytes, got " + std::to_string(q.size()));
+  }
+  const nudeguard::PdqKernels* kernels = pdq_kernels_named(isa);
+  std::vector<nudeguard::PdqMatch> matches;
+  {
+    py::gil_scoped_release release;
+    matches = nudeguard::pdq_match(static_cast<const std::uint8_t*>(hashes.data()),
+                                   static_cast<std::size_t>(hashes.shape(0)),
+                                   reinterpret_cast<const std::uint8_t*>(q.data()), max_distance,
+                                   kernels);
+  }
+  py::array_t<std::int64_t> idx(static_cast<py::ssize_t>(matches.size()));
+  py::array_t<std::int32_t> dist(static_cast<py::ssize_t>(matches.size()));
+  auto pi = idx.mutable_unchecked<1>();
+  auto pd = dist.mutable_unchecked<1>();
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    pi(i) = static_cast<std::int64_t>(matches[i].index);
+    pd(i) = matches[i].distance;
+  }
+  return py::make_tuple(idx, dist);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -215,6 +280,17 @@ set (tests compare them with "scalar"); threads 0 is automatic. Releases the GIL
         py::arg("threads") = 0,
         R"doc(src resized to dst's size and blurred with sigma in dst pixels (<= 0: veil_sigma).
 Releases the GIL.)doc");
+  m.def("pdq_hash", &pdq_hash, py::arg("src"), py::arg("src_format"), py::kw_only(),
+        py::arg("reference_resize") = true, py::arg("dihedral") = false,
+        py::arg("isa") = py::none(),
+        R"doc(PDQ hash of src: (32 bytes, quality 0..100), or ([8 hashes in the reference's
+dihedral order], quality) with dihedral=True. reference_resize: images over 512 px on a side
+are first resized to 512 x 512 by nearest neighbour, as Meta's reference tools do; False
+hashes the pixels as given (like the pdqhash package). Releases the GIL.)doc");
+  m.def("pdq_match", &pdq_match, py::arg("hashes"), py::arg("query"), py::arg("max_distance"),
+        py::kw_only(), py::arg("isa") = py::none(),
+        R"doc((indices int64, distances int32) of the rows of hashes (uint8 (n, 32)) within
+max_distance bits of query (32 bytes), in row order. Releases the GIL.)doc");
   m.def("veil_sigma", &nudeguard::veil_sigma, py::arg("width"), py::arg("height"),
         "Default veil sigma for a width x height veil: max(2, min(width, height) / 12).");
 }

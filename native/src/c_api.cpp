@@ -3,12 +3,15 @@
 #define NUDEGUARD_BUILDING_LIBRARY
 #include "nudeguard.h"
 
+#include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "blur.h"
 #include "core.h"
+#include "pdq.h"
 #include "probe.h"
 
 static_assert(static_cast<int>(nudeguard::PixelFormat::BGR) == NG_PIXEL_BGR8 &&
@@ -22,6 +25,7 @@ static_assert(static_cast<int>(nudeguard::PixelFormat::BGR) == NG_PIXEL_BGR8 &&
 struct ng_handle {
   nudeguard::Options options;
   int threads = 0;  // NG_PARAM_THREADS
+  bool pdq_full_size = false;  // NG_PARAM_PDQ_FULL_SIZE
   std::string error;
 };
 
@@ -116,6 +120,13 @@ int ng_set(ng_handle* handle, int param, int value) {
                                       " is out of range 0..256 (0 means automatic)");
         }
         handle->threads = value;
+        break;
+      case NG_PARAM_PDQ_FULL_SIZE:
+        if (value != 0 && value != 1) {
+          throw std::invalid_argument("NG_PARAM_PDQ_FULL_SIZE " + std::to_string(value) +
+                                      " must be 0 or 1");
+        }
+        handle->pdq_full_size = value == 1;
         break;
       default:
         throw std::invalid_argument("param " + std::to_string(param) + " is not an ng_param");
@@ -227,6 +238,63 @@ int ng_probe_image(const unsigned char* data, size_t size, int* format, unsigned
     *width = header.width;
     *height = header.height;
   });
+}
+
+namespace {
+
+nudeguard::PdqResult pdq_of(ng_handle* handle, const unsigned char* src, int width, int height,
+                            int stride, int pixel_format, bool dihedral) {
+  require_handle(handle);
+  const nudeguard::Image image{
+      src, width, height, stride,
+      enum_arg<nudeguard::PixelFormat>("pixel_format", pixel_format, NG_PIXEL_GRAY8,
+                                       "ng_pixel_format")};
+  return nudeguard::pdq_hash(image, !handle->pdq_full_size, dihedral);
+}
+
+}  // namespace
+
+int ng_pdq(ng_handle* handle, const unsigned char* src, int width, int height, int stride,
+           int pixel_format, unsigned char* hash, int* quality) {
+  return guarded("ng_pdq", handle, [&] {
+    if (hash == nullptr) throw std::invalid_argument("hash is NULL");
+    const nudeguard::PdqResult r = pdq_of(handle, src, width, height, stride, pixel_format, false);
+    std::memcpy(hash, r.hash[0].data(), NG_PDQ_BYTES);
+    if (quality) *quality = r.quality;
+  });
+}
+
+int ng_pdq_dihedral(ng_handle* handle, const unsigned char* src, int width, int height, int stride,
+                    int pixel_format, unsigned char* hashes, int* quality) {
+  return guarded("ng_pdq_dihedral", handle, [&] {
+    if (hashes == nullptr) throw std::invalid_argument("hashes is NULL");
+    const nudeguard::PdqResult r = pdq_of(handle, src, width, height, stride, pixel_format, true);
+    for (int i = 0; i < 8; ++i) std::memcpy(hashes + i * NG_PDQ_BYTES, r.hash[i].data(), NG_PDQ_BYTES);
+    if (quality) *quality = r.quality;
+  });
+}
+
+int ng_pdq_match(const unsigned char* hashes, size_t count, const unsigned char* query,
+                 int max_distance, size_t* indices, int* distances, size_t capacity,
+                 size_t* found) {
+  return guarded("ng_pdq_match", nullptr, [&] {
+    if (found == nullptr) throw std::invalid_argument("found is NULL");
+    if (capacity > 0 && (indices == nullptr || distances == nullptr)) {
+      throw std::invalid_argument("indices and distances must not be NULL when capacity > 0");
+    }
+    const std::vector<nudeguard::PdqMatch> m =
+        nudeguard::pdq_match(hashes, count, query, max_distance);
+    for (std::size_t i = 0; i < m.size() && i < capacity; ++i) {
+      indices[i] = m[i].index;
+      distances[i] = m[i].distance;
+    }
+    *found = m.size();
+  });
+}
+
+int ng_pdq_distance(const unsigned char* a, const unsigned char* b) {
+  if (a == nullptr || b == nullptr) return -1;
+  return nudeguard::hamming_distance(a, b);
 }
 
 }  // extern "C"

@@ -1,4 +1,4 @@
-from typing import ClassVar, Dict, List, Optional, Tuple
+from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -42,3 +42,14 @@ def blur(
 ) -> None: ...
 def veil(src: np.ndarray, dst: np.ndarray, sigma: float = 0.0, *, threads: int = 0) -> None: ...
 def veil_sigma(width: int, height: int) -> float: ...
+def pdq_hash(
+    src: np.ndarray,
+    src_format: PixelFormat,
+    *,
+    reference_resize: bool = True,
+    dihedral: bool = False,
+    isa: Optional[str] = None,
+) -> Tuple[Any, int]: ...
+def pdq_match(
+    hashes: np.ndarray, query: bytes, max_distance: int, *, isa: Optional[str] = None
+) -> Tuple[np.ndarray, np.ndarray]: ...

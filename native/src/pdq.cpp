@@ -1,0 +1,325 @@
+// PDQ driver (pdq.h): the reference's 512 px nearest-neighbour resize, luma, the Jarosz
+// tent filter, decimation, quality, DCT, median threshold and the dihedral variants; and
+// the chunked Hamming scan over a hash list.
+//
+// The last of the four box passes (down the columns) is only run on the 64 columns the
+// decimation reads: each column is filtered independently, so this gives exactly the
+// reference's samples for a quarter of the work.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "pdq.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace nudeguard {
+namespace {
+
+[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
+
+constexpr IsaVariant<PdqKernels> kPdqVariants[] = {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+    {Isa::Avx2, &avx2::pdq_kernels},
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+    {Isa::Neon, &neon::pdq_kernels},
+#endif
+    {Isa::Scalar, &scalar::pdq_kernels},
+};
+
+constexpr int kMinHashable = 5;  // pdqhashing.cpp MIN_HASHABLE_DIM
+
+// computeJaroszFilterWindowSize(old, 64).
+int window_size(int old_dim) { return (old_dim + 2 * 64 - 1) / (2 * 64); }
+
+// decimateFloat's source index of output i of 64: centres, computed in double.
+int decimate_index(int i, int n) { return static_cast<int>(((i + 0.5) * n) / 64); }
+
+int quality_of(const float* a) {
+  int sum = 0;
+  for (int i = 0; i < 63; ++i) {
+    for (int j = 0; j < 64; ++j) {
+      const float u = a[i * 64 + j], v = a[(i + 1) * 64 + j];
+      const int d = static_cast<int>(((u - v) * 100) / 255);
+      sum += std::abs(d);
+    }
+  }
+  for (int i = 0; i < 64; ++i) {
+    for (int j = 0; j < 63; ++j) {
+      const float u = a[i * 64 + j], v = a[i * 64 + j + 1];
+      const int d = static_cast<int>(((u - v) * 100) / 255);
+      sum += std::abs(d);
+    }
+  }
+  return std::min(100, sum / 90);
+}
+
+// Torben Mogensen's median (as in pdq/cpp/hashing/torben.cpp): for an even count, the
+// lower of the two middle values.
+float torben(const float* m, int n) {
+  float lo = m[0], hi = m[0];
+  for (int i = 1; i < n; ++i) {
+    if (m[i] < lo) lo = m[i];
+    if (m[i] > hi) hi = m[i];
+  }
+  int less = 0, greater = 0, equal = 0;
+  float guess = 0.0f, maxlt = 0.0f, mingt = 0.0f;
+  const int half = (n + 1) / 2;
+  for (;;) {
+    guess = (lo + hi) / 2;
+    less = greater = equal = 0;
+    maxlt = lo;
+    mingt = hi;
+    for (int i = 0; i < n; ++i) {
+      if (m[i] < guess) {
+        ++less;
+        if (m[i] > maxlt) maxlt = m[i];
+      } else if (m[i] > guess) {
+        ++greater;
+        if (m[i] < mingt) mingt = m[i];
+      } else {
+        ++equal;
+      }
+    }
+    if (less <= half && greater <= half) break;
+    if (less > greater) {
+      hi = maxlt;
+    } else {
+      lo = mingt;
+    }
+  }
+  if (less >= half) return maxlt;
+  if (less + equal >= half) return guess;
+  return mingt;
+}
+
+// Scratch for the full-size luma planes, not zero-filled (every element is written before it
+// is read). Large ones are asked for in transparent huge pages where Linux offers them: the
+// page faults of 2 x 48 MB of fresh 4 KB pages cost more than all four filter passes.
+class FloatBuffer {
+ public:
+  explicit FloatBuffer(std::size_t n) {
+    const std::size_t bytes = n * sizeof(float);
+#if defined(__linux__)
+    constexpr std::size_t kHuge = std::size_t(2) << 20;
+    if (bytes >= 4 * kHuge) {
+      const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+      p_ = static_cast<float*>(std::aligned_alloc(kHuge, rounded));
+      if (p_) madvise(p_, rounded, MADV_HUGEPAGE);  // advisory: failure only costs time
+    }
+#endif
+    if (!p_) p_ = static_cast<float*>(std::malloc(bytes ? bytes : 1));
+    if (!p_) throw std::bad_alloc();
+  }
+  ~FloatBuffer() { std::free(p_); }
+  FloatBuffer(const FloatBuffer&) = delete;
+  FloatBuffer& operator=(const FloatBuffer&) = delete;
+  float* data() { return p_; }
+  float& operator[](std::size_t i) { return p_[i]; }
+
+ private:
+  float* p_ = nullptr;
+};
+
+PdqHash to_bits(const float* c) {
+  const float median = torben(c, 256);
+  PdqHash h{};
+  for (int k = 0; k < 256; ++k) {
+    if (c[k] > median) h[31 - k / 8] |= static_cast<std::uint8_t>(1u << (k % 8));
+  }
+  return h;
+}
+
+// The reference's dct16OriginalTo* sign flips and transposes of the 16 x 16 coefficients.
+void dihedral_coefs(const float* a, Dihedral t, float* b) {
+  for (int i = 0; i < 16; ++i) {
+    for (int j = 0; j < 16; ++j) {
+      const float v = a[i * 16 + j];
+      switch (t) {
+        case Dihedral::Original: b[i * 16 + j] = v; break;
+        case Dihedral::Rotate90: b[j * 16 + i] = (j & 1) ? v : -v; break;
+        case Dihedral::Rotate180: b[i * 16 + j] = ((i + j) & 1) ? -v : v; break;
+        case Dihedral::Rotate270: b[j * 16 + i] = (i & 1) ? v : -v; break;
+        case Dihedral::FlipX: b[i * 16 + j] = (i & 1) ? v : -v; break;
+        case Dihedral::FlipY: b[i * 16 + j] = (j & 1) ? v : -v; break;
+        case Dihedral::FlipPlus1: b[j * 16 + i] = v; break;
+        case Dihedral::FlipMinus1: b[j * 16 + i] = ((i + j) & 1) ? -v : v; break;
+      }
+    }
+  }
+}
+
+void channel_offsets(PixelFormat f, int& cn, int& r, int& g, int& b) {
+  cn = channels_of(f);
+  switch (f) {
+    case PixelFormat::RGB: case PixelFormat::RGBA: r = 0; g = 1; b = 2; break;
+    case PixelFormat::BGR: case PixelFormat::BGRA: r = 2; g = 1; b = 0; break;
+    default: r = g = b = 0; break;
+  }
+}
+
+}  // namespace
+
+const PdqKernels& active_pdq_kernels() {
+  static const PdqKernels& kernels = select_variant(kPdqVariants);
+  return kernels;
+}
+
+const PdqKernels* find_pdq_kernels(Isa isa) {
+  for (Isa s : supported_isas()) {
+    if (s == isa) return find_variant(kPdqVariants, isa);
+  }
+  return nullptr;
+}
+
+const PdqKernels* pdq_kernels_for(Isa isa) {
+  for (Isa s : supported_isas()) {
+    if (s != isa) continue;
+    for (const IsaVariant<PdqKernels>& v : kPdqVariants) {
+      if (isa_includes(isa, v.isa)) return v.table;
+    }
+  }
+  return nullptr;
+}
+
+const float* pdq_dct_matrix() {
+  static const std::vector<float> matrix = [] {
+    std::vector<float> d(16 * 64);
+    const double pi = 3.14159265358979323846;
+    const float scale = static_cast<float>(std::sqrt(2.0 / 64.0));
+    for (std::size_t i = 0; i < 16; ++i) {
+      for (std::size_t j = 0; j < 64; ++j) {
+        d[i * 64 + j] = static_cast<float>(
+            scale * std::cos((pi / 2.0 / 64.0) * double(i + 1) * double(2 * j + 1)));
+      }
+    }
+    return d;
+  }();
+  return matrix.data();
+}
+
+PdqResult pdq_hash(const Image& image, bool reference_resize, bool dihedral,
+                   const PdqKernels* kernels) {
+  if (image.data == nullptr) fail("src is NULL");
+  if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide) {
+    fail("image size " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+         " is out of range 1.." + std::to_string(kMaxSide));
+  }
+  int cn, r, g, b;
+  if (static_cast<int>(image.format) < 0 || static_cast<int>(image.format) > 4) {
+    fail("pixel_format " + std::to_string(static_cast<int>(image.format)) + " is not a valid ng_pixel_format");
+  }
+  channel_offsets(image.format, cn, r, g, b);
+  if (image.stride < std::int64_t(image.width) * cn) {
+    fail("stride " + std::to_string(image.stride) + " is smaller than width*channels " +
+         std::to_string(std::int64_t(image.width) * cn));
+  }
+  const PdqKernels& k = kernels ? *kernels : active_pdq_kernels();
+  PdqResult result{};
+  const bool resize = reference_resize &&
+                      (image.width > kPdqReferenceSide || image.height > kPdqReferenceSide);
+  const int w = resize ? kPdqReferenceSide : image.width;
+  const int h = resize ? kPdqReferenceSide : image.height;
+  if (w < kMinHashable || h < kMinHashable) return result;  // zeros, quality 0
+
+  // Luma, after CImg's nearest-neighbour resize (source index floor(i * n / 512)) if any.
+  const std::size_t n = std::size_t(w) * h;
+  FloatBuffer buf1(n), buf2(n);
+  if (resize) {
+    std::vector<std::uint8_t> row(std::size_t(w) * cn);
+    for (int y = 0; y < h; ++y) {
+      const std::uint8_t* src =
+          image.data + std::int64_t(std::uint64_t(y) * image.height / h) * image.stride;
+      for (int x = 0; x < w; ++x) {
+        std::memcpy(&row[std::size_t(x) * cn],
+                    src + std::int64_t(std::uint64_t(x) * image.width / w) * cn, cn);
+      }
+      k.luma_row(row.data(), w, cn, r, g, b, &buf1[std::size_t(y) * w]);
+    }
+  } else {
+    for (int y = 0; y < h; ++y) {
+      k.luma_row(image.data + y * image.stride, w, cn, r, g, b, &buf1[std::size_t(y) * w]);
+    }
+  }
+
+  float a[64 * 64];
+  if (w == 64 && h == 64) {
+    std::memcpy(a, buf1.data(), sizeof a);
+  } else {
+    const int wr = window_size(w), wc = window_size(h);
+    k.box_rows(buf1.data(), buf2.data(), h, w, wr);
+    k.box_cols(buf2.data(), buf1.data(), h, w, w, wc);
+    k.box_rows(buf1.data(), buf2.data(), h, w, wr);
+    int cols[64];
+    for (int j = 0; j < 64; ++j) cols[j] = decimate_index(j, w);
+    for (int j = 0; j < 64; ++j) {
+      if (j > 0 && cols[j] == cols[j - 1]) continue;  // small images repeat columns
+      k.box_cols(buf2.data() + cols[j], buf1.data() + cols[j], h, 1, w, wc);
+    }
+    for (int i = 0; i < 64; ++i) {
+      const float* row = buf1.data() + std::size_t(decimate_index(i, h)) * w;
+      for (int j = 0; j < 64; ++j) a[i * 64 + j] = row[cols[j]];
+    }
+  }
+  result.quality = quality_of(a);
+  float c[256];
+  k.dct64to16(a, c);
+  result.hash[0] = to_bits(c);
+  if (dihedral) {
+    float t[256];
+    for (int i = 1; i < 8; ++i) {
+      dihedral_coefs(c, static_cast<Dihedral>(i), t);
+      result.hash[i] = to_bits(t);
+    }
+  }
+  return result;
+}
+
+std::vector<PdqMatch> pdq_match(const std::uint8_t* hashes, std::size_t count,
+                                const std::uint8_t* query, int max_distance,
+                                const PdqKernels* kernels) {
+  if (hashes == nullptr && count != 0) fail("hashes is NULL");
+  if (query == nullptr) fail("query is NULL");
+  if (max_distance < 0 || max_distance > 256) {
+    fail("max_distance " + std::to_string(max_distance) + " is out of range 0..256");
+  }
+  const PdqKernels& k = kernels ? *kernels : active_pdq_kernels();
+  std::uint64_t q[4];
+  std::memcpy(q, query, sizeof q);
+  std::vector<PdqMatch> matches;
+  constexpr std::size_t kChunk = 1 << 14;  // indices fit 32 bits; buffers stay in L1/L2
+  std::vector<std::uint32_t> idx(kChunk);
+  std::vector<std::uint16_t> dist(kChunk);
+  std::vector<std::uint64_t> aligned;
+  const bool is_aligned = reinterpret_cast<std::uintptr_t>(hashes) % alignof(std::uint64_t) == 0;
+  for (std::size_t base = 0; base < count; base += kChunk) {
+    const std::size_t m = std::min(kChunk, count - base);
+    const std::uint8_t* p = hashes + base * kPdqBytes;
+    const std::uint64_t* words;
+    if (is_aligned) {
+      words = reinterpret_cast<const std::uint64_t*>(p);
+    } else {
+      aligned.resize(m * 4);
+      std::memcpy(aligned.data(), p, m * kPdqBytes);
+      words = aligned.data();
+    }
+    const std::size_t found = k.scan(words, m, q, max_distance, idx.data(), dist.data());
+    for (std::size_t i = 0; i < found; ++i) matches.push_back({base + idx[i], dist[i]});
+  }
+  return matches;
+}
+
+int hamming_distance(const std::uint8_t* a, const std::uint8_t* b) {
+  int d = 0;
+  for (int i = 0; i < kPdqBytes; ++i) d += __builtin_popcount(unsigned(a[i] ^ b[i]));
+  return d;
+}
+
+}  // namespace nudeguard

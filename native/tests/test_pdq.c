@@ -1,0 +1,142 @@
+/* Tests the C ABI of PDQ: hashes pinned from the pdqhash package (Meta's C++ behind
+ * Python bindings) on a deterministic pattern, the reference's 512 px resize vs
+ * NG_PARAM_PDQ_FULL_SIZE, channel orders, dihedral variants, the Hamming scan against a
+ * brute-force count, and errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nudeguard.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                          \
+  do {                                            \
+    if (cond) {                                   \
+      ++passed;                                   \
+    } else {                                      \
+      ++failed;                                   \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+      printf(__VA_ARGS__);                        \
+      printf("\n");                               \
+    }                                             \
+  } while (0)
+
+/* Same pattern as the generator of the pinned hashes (numpy, int64 arithmetic). */
+static unsigned char* pattern(int w, int h, int bgr) {
+  unsigned char* p = malloc((size_t)w * h * 3);
+  for (long y = 0; y < h; ++y) {
+    for (long x = 0; x < w; ++x) {
+      const long r = (x * 255 / (w > 1 ? w - 1 : 1) + ((x * y) >> 6)) & 255;
+      const long g = ((y * 255 / (h > 1 ? h - 1 : 1)) ^ (x >> 3)) & 255;
+      const long b = ((x + y) * 3 + ((x / 40 + y / 30) % 2) * 90) & 255;
+      unsigned char* q = p + (y * w + x) * 3;
+      q[0] = (unsigned char)(bgr ? b : r);
+      q[1] = (unsigned char)g;
+      q[2] = (unsigned char)(bgr ? r : b);
+    }
+  }
+  return p;
+}
+
+static void to_hex(const unsigned char* h, char* out) {
+  for (int i = 0; i < NG_PDQ_BYTES; ++i) sprintf(out + 2 * i, "%02x", h[i]);
+}
+
+static unsigned int rng = 777u;
+static unsigned char rand_byte(void) {
+  rng = rng * 1103515245u + 12345u;
+  return (unsigned char)(rng >> 16);
+}
+
+int main(void) {
+  ng_handle* h = ng_create(NUDEGUARD_ABI_VERSION);
+  CHECK(h != NULL, "ng_create: %s", ng_error_string(NULL));
+  unsigned char hash[NG_PDQ_BYTES];
+  char hex[2 * NG_PDQ_BYTES + 1];
+  int quality = -1;
+
+  /* 300 x 200: hashed as given, identical to pdqhash. */
+  unsigned char* small = pattern(300, 200, 0);
+  CHECK(ng_pdq(h, small, 300, 200, 900, NG_PIXEL_RGB8, hash, &quality) == 0, "%s", ng_error_string(h));
+  to_hex(hash, hex);
+  CHECK(strcmp(hex, "da54da8c154ab5542a5b7ad4b6da689598aa315ae2d68db63a64c1cc4f1c7cf8") == 0, "300x200 hash %s", hex);
+  CHECK(quality == 100, "300x200 quality %d", quality);
+
+  /* 1000 x 700: the reference resizes to 512 x 512 first; full size matches pdqhash as given. */
+  unsigned char* big = pattern(1000, 700, 1);
+  CHECK(ng_pdq(h, big, 1000, 700, 3000, NG_PIXEL_BGR8, hash, &quality) == 0, "%s", ng_error_string(h));
+  to_hex(hash, hex);
+  CHECK(strcmp(hex, "f07cf5a8c1fc91b981f807e403f827a51ffb59d8ffe09999ff806664f8006044") == 0, "1000x700 ref %s", hex);
+  CHECK(ng_set(h, NG_PARAM_PDQ_FULL_SIZE, 1) == 0, "%s", ng_error_string(h));
+  CHECK(ng_pdq(h, big, 1000, 700, 3000, NG_PIXEL_BGR8, hash, NULL) == 0, "%s", ng_error_string(h));
+  to_hex(hash, hex);
+  CHECK(strcmp(hex, "f07ef5a8e0fc91b981f807e403f827a50ffb59d8ffe09999ff806664f8006044") == 0, "1000x700 full %s", hex);
+  CHECK(ng_set(h, NG_PARAM_PDQ_FULL_SIZE, 2) == -1, "NG_PARAM_PDQ_FULL_SIZE 2 accepted");
+  CHECK(ng_set(h, NG_PARAM_PDQ_FULL_SIZE, 0) == 0, "%s", ng_error_string(h));
+
+  /* Dihedral: [0] is the plain hash; the rotate-180 hash of the image equals the plain hash
+   * of the image turned by 180 degrees within the usual match threshold (31). */
+  unsigned char dih[8 * NG_PDQ_BYTES];
+  CHECK(ng_pdq_dihedral(h, small, 300, 200, 900, NG_PIXEL_RGB8, dih, &quality) == 0, "%s", ng_error_string(h));
+  CHECK(ng_pdq(h, small, 300, 200, 900, NG_PIXEL_RGB8, hash, NULL) == 0, "%s", ng_error_string(h));
+  CHECK(memcmp(dih, hash, NG_PDQ_BYTES) == 0, "dihedral[0] differs from ng_pdq");
+  unsigned char* turned = malloc(300 * 200 * 3);
+  for (int i = 0; i < 300 * 200; ++i) memcpy(turned + 3 * i, small + 3 * (300 * 200 - 1 - i), 3);
+  CHECK(ng_pdq(h, turned, 300, 200, 900, NG_PIXEL_RGB8, hash, NULL) == 0, "%s", ng_error_string(h));
+  const int d180 = ng_pdq_distance(hash, dih + 2 * NG_PDQ_BYTES);
+  CHECK(d180 >= 0 && d180 <= 31, "rotate-180 variant is %d bits from the turned image's hash", d180);
+
+  /* Tiny images hash to zeros with quality 0, as in the reference. */
+  unsigned char zeros[NG_PDQ_BYTES] = {0};
+  CHECK(ng_pdq(h, small, 4, 4, 900, NG_PIXEL_RGB8, hash, &quality) == 0 && quality == 0 &&
+            memcmp(hash, zeros, NG_PDQ_BYTES) == 0, "4x4 image");
+
+  /* Hamming scan vs brute force, with a capacity smaller than the matches. */
+  enum { N = 1003 };
+  unsigned char* list = malloc((size_t)N * NG_PDQ_BYTES);
+  unsigned char query[NG_PDQ_BYTES];
+  for (int i = 0; i < NG_PDQ_BYTES; ++i) query[i] = rand_byte();
+  for (int i = 0; i < N; ++i) {
+    for (int j = 0; j < NG_PDQ_BYTES; ++j) {
+      /* Every third entry is the query with a few bits flipped, the rest random. */
+      list[i * NG_PDQ_BYTES + j] = (i % 3 == 0) ? (unsigned char)(query[j] ^ ((rand_byte() & 7) == 0 ? 1 << (i % 8) : 0)) : rand_byte();
+    }
+  }
+  size_t idx[N], found = 0, expected = 0;
+  int dist[N];
+  CHECK(ng_pdq_match(list, N, query, 31, idx, dist, N, &found) == 0, "%s", ng_error_string(NULL));
+  size_t k = 0;
+  int ordered = 1;
+  for (size_t i = 0; i < N; ++i) {
+    const int d = ng_pdq_distance(list + i * NG_PDQ_BYTES, query);
+    if (d <= 31) {
+      if (k < found && (idx[k] != i || dist[k] != d)) ordered = 0;
+      ++k;
+      ++expected;
+    }
+  }
+  CHECK(found == expected && ordered, "scan found %zu (expected %zu), order ok %d", found, expected, ordered);
+  size_t found2 = 0;
+  CHECK(ng_pdq_match(list, N, query, 31, idx, dist, 5, &found2) == 0 && found2 == expected, "capacity 5");
+  CHECK(ng_pdq_match(list, N, query, 256, NULL, NULL, 0, &found2) == 0 && found2 == N, "max 256 matches all");
+  CHECK(ng_pdq_match(list, N, query, 257, NULL, NULL, 0, &found2) == -1 &&
+            strstr(ng_error_string(NULL), "ng_pdq_match(): max_distance 257") != NULL,
+        "max_distance 257: %s", ng_error_string(NULL));
+
+  /* Errors. */
+  CHECK(ng_pdq(NULL, small, 300, 200, 900, NG_PIXEL_RGB8, hash, NULL) == -1, "NULL handle accepted");
+  CHECK(ng_pdq(h, small, 300, 200, 100, NG_PIXEL_RGB8, hash, NULL) == -1 &&
+            strstr(ng_error_string(h), "ng_pdq(): stride") != NULL, "short stride: %s", ng_error_string(h));
+  CHECK(ng_pdq(h, small, 300, 200, 900, 9, hash, NULL) == -1, "bad pixel format accepted");
+  CHECK(ng_pdq(h, small, 300, 200, 900, NG_PIXEL_RGB8, NULL, NULL) == -1, "NULL hash accepted");
+  CHECK(ng_pdq_distance(NULL, hash) == -1, "distance with NULL");
+
+  free(small);
+  free(big);
+  free(turned);
+  free(list);
+  ng_destroy(h);
+  printf("test_pdq: %d passed, %d failed (%s)\n", passed, failed, ng_isa());
+  return failed ? 1 : 0;
+}
