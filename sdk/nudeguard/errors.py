@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NudeguardError", "ImageError", "ModelError"]
+__all__ = ["NudeguardError", "ImageError", "ModelError", "PolicyError"]
 
 
 class NudeguardError(Exception):
@@ -16,3 +16,7 @@ class ImageError(NudeguardError, ValueError):
 
 class ModelError(NudeguardError, RuntimeError):
     """The model or its card could not be loaded, or inference failed."""
+
+
+class PolicyError(NudeguardError, ValueError):
+    """A policy input is invalid, e.g. a :class:`~nudeguard.Person` with age -3 or 300."""

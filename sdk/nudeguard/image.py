@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import BinaryIO, Optional, Tuple, Union
+from typing import BinaryIO, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from . import _native
 from .errors import ImageError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "ColorOrder", "ImageInput", "Pixels", "load_pixels"]
+__all__ = ["DEFAULT_MAX_PIXELS", "ColorOrder", "Frames", "ImageInput", "Pixels", "load_frames", "load_pixels"]
 
 #: Largest image, in pixels, decoded by default (a 10000 x 10000 photo).
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -50,6 +50,25 @@ class Pixels:
     array: np.ndarray
     format: _native.PixelFormat
     source: str
+    full_size: Optional[Tuple[int, int]] = None
+    """(width, height) of the image before DCT-scaled decoding; ``None``: the array's size."""
+
+    @property
+    def size(self) -> Tuple[int, int]:
+        """(width, height) of the picture at full resolution, as displayed."""
+        return self.full_size or (int(self.array.shape[1]), int(self.array.shape[0]))
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The frames of an image to classify: one for a still image, a sample for an animation."""
+
+    frames: Tuple[Pixels, ...]
+    """Still image: one. Animation: up to ``max_frames`` frames spread evenly, first and last included."""
+    frame_count: int
+    """Frames in the file (1 for a still image)."""
+    indices: Tuple[int, ...]
+    """Index in the file of each entry of ``frames``."""
 
 
 def describe(image: object) -> str:
@@ -158,6 +177,7 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
         _check_pixels(source, f"the {kind} image", width, height, max_pixels)
         if kind == "JPEG":
             flag = _jpeg_flag(width, height, min_size)
+    scale = next((s for s, f in _JPEG_REDUCTIONS if f == flag), 1)
     try:
         array = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     except cv2.error as exc:
@@ -168,7 +188,92 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
         raise ImageError(f"{source}: not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
     if header is None:  # a format the probe does not know: the limit applies after the fact
         _check_pixels(source, "the decoded image", array.shape[1], array.shape[0], max_pixels)
-    return Pixels(array, _native.PixelFormat.BGR, source)
+    full_size = None
+    if scale > 1 and header is not None:
+        width, height = header[1], header[2]
+        # EXIF orientation may have swapped the sides of the decoded image.
+        rotated = -(-width // scale) != array.shape[1] or -(-height // scale) != array.shape[0]
+        full_size = (height, width) if rotated else (width, height)
+    return Pixels(array, _native.PixelFormat.BGR, source, full_size)
+
+
+def _is_animated_webp(data: bytes) -> bool:
+    # RIFF....WEBPVP8X with the animation flag (bit 1 of the first flag byte).
+    return len(data) > 20 and data[12:16] == b"VP8X" and bool(data[20] & 0x02)
+
+
+def _sample(count: int, max_frames: int) -> List[int]:
+    """Up to ``max_frames`` indices in 0..count-1, spread evenly, first and last included."""
+    if count <= max_frames:
+        return list(range(count))
+    if max_frames == 1:
+        return [0]
+    return sorted({round(i * (count - 1) / (max_frames - 1)) for i in range(max_frames)})
+
+
+def _decode_animation(
+    data: bytes, source: str, kind: str, width: int, height: int, max_pixels: int, max_frames: int
+) -> Optional[Frames]:
+    """Every frame of an animated GIF/WebP, or ``None`` for a still image (or an OpenCV
+    without animation support, which then decodes the first frame like any image)."""
+    decode_animation = getattr(cv2, "imdecodeanimation", None)
+    if decode_animation is None:
+        return None
+    # The pixel limit covers the whole animation: frames x width x height.
+    budget = max(1, max_pixels // max(1, width * height))
+    try:
+        ok, animation = decode_animation(np.frombuffer(data, np.uint8), 0, min(budget + 1, 32767))
+    except cv2.error:
+        return None
+    frames = list(animation.frames) if ok else []
+    if len(frames) < 2:
+        return None
+    if len(frames) > budget:
+        raise ImageError(
+            f"{source}: the animated {kind} has more than {budget} frames of {width}x{height}, over the limit "
+            f"of {max_pixels} pixels in all (GuardOptions.max_pixels); refusing to decode it"
+        )
+    indices = _sample(len(frames), max_frames)
+    picked = []
+    for i in indices:
+        frame = frames[i]
+        if frame.ndim == 2:
+            picked.append(Pixels(frame, _native.PixelFormat.GRAY, f"{source} frame {i}"))
+        elif frame.shape[2] == 4:
+            picked.append(Pixels(frame, _native.PixelFormat.BGRA, f"{source} frame {i}"))
+        else:
+            picked.append(Pixels(frame, _native.PixelFormat.BGR, f"{source} frame {i}"))
+    return Frames(tuple(picked), len(frames), tuple(indices))
+
+
+def load_frames(
+    image: ImageInput,
+    color_order: Optional[ColorOrder] = None,
+    *,
+    min_size: Optional[Tuple[int, int]] = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_frames: int = 8,
+) -> Frames:
+    """Like :func:`load_pixels`, but an animated GIF or WebP yields up to ``max_frames``
+    frames spread evenly over the animation (first and last included). The pixel limit
+    applies to all frames of an animation together. No temporary files are written."""
+    if max_frames < 1:
+        raise ValueError(f"max_frames must be at least 1, got {max_frames}")
+    source = describe(image)
+    if isinstance(image, np.ndarray):
+        return Frames((_from_array(image, color_order, source),), 1, (0,))
+    if color_order is not None:
+        raise ImageError(f"{source}: color_order applies to numpy arrays only; encoded images carry their own")
+    data = _read_bytes(image, source)
+    header = _native.probe_image(data) if data else None
+    if header is not None and header[1] > 0 and header[2] > 0:
+        kind, width, height = header
+        if kind == "GIF" or (kind == "WebP" and _is_animated_webp(data)):
+            _check_pixels(source, f"the {kind} image", width, height, max_pixels)
+            animation = _decode_animation(data, source, kind, width, height, max_pixels, max_frames)
+            if animation is not None:
+                return animation
+    return Frames((_decode(data, source, min_size, max_pixels),), 1, (0,))
 
 
 def _from_array(array: np.ndarray, color_order: Optional[ColorOrder], source: str) -> Pixels:

@@ -1,0 +1,108 @@
+"""A guard shared between threads and asyncio tasks gives the same answers as serial calls."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import nudeguard
+from conftest import benign_photos, synthetic_sensitive
+from nudeguard import Action, Person
+
+IMAGES = [*benign_photos(), *synthetic_sensitive()]
+
+
+@pytest.fixture(scope="module")
+def pooled():
+    with nudeguard.Guard(nudeguard.GuardOptions(workers=2, threads=1)) as guard:
+        yield guard
+
+
+def test_options_report_the_pool(pooled):
+    assert pooled.options.workers == 2 and pooled.options.threads == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_eight_threads_give_the_same_results_as_serial(guard, workers):
+    serial = [guard.scan(path) for path in IMAGES]
+    with nudeguard.Guard(nudeguard.GuardOptions(workers=workers)) as shared:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in range(2):
+                parallel = list(pool.map(shared.scan, IMAGES))
+                assert parallel == serial
+
+
+def test_at_most_workers_inferences_run_at_once():
+    running = peak = 0
+    lock = threading.Lock()
+    with nudeguard.Guard(nudeguard.GuardOptions(workers=2, threads=1)) as guard:
+        acquire, release = guard._acquire, guard._release
+
+        def counted_acquire():
+            nonlocal running, peak
+            worker = acquire()
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            return worker
+
+        def counted_release(worker):
+            nonlocal running
+            with lock:
+                running -= 1
+            release(worker)
+
+        guard._acquire, guard._release = counted_acquire, counted_release  # type: ignore[method-assign]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(guard.classify, IMAGES * 2))
+    assert 1 <= peak <= 2
+
+
+def test_async_variants_match_the_sync_ones(pooled):
+    teen = Person(age=15)
+
+    async def main():
+        outgoing = await asyncio.gather(*(pooled.check_outgoing_async(p, sender=teen) for p in IMAGES))
+        incoming = await asyncio.gather(*(pooled.check_incoming_async(p, recipient=teen, preview_size=64)
+                                          for p in IMAGES))
+        classified = await asyncio.gather(*(pooled.classify_async(p) for p in IMAGES))
+        scanned = await asyncio.gather(*(pooled.scan_async(p) for p in IMAGES))
+        return outgoing, incoming, classified, scanned
+
+    outgoing, incoming, classified, scanned = asyncio.run(main())
+    assert outgoing == [pooled.check_outgoing(p, sender=teen) for p in IMAGES]
+    assert [v.action for v in incoming] == [pooled.check_incoming(p, recipient=teen).action for p in IMAGES]
+    assert classified == [pooled.classify(p) for p in IMAGES]
+    assert scanned == [pooled.scan(p) for p in IMAGES]
+    assert {v.action for v in outgoing} == {Action.ALLOW, Action.CONFIRM}
+
+
+def test_close_while_threads_are_checking_finishes_or_refuses_cleanly():
+    guard = nudeguard.Guard(nudeguard.GuardOptions(workers=2, threads=1))
+    outcomes = []
+
+    def check(path):
+        try:
+            outcomes.append(guard.classify(path))
+        except ValueError as exc:
+            assert "closed" in str(exc)
+            outcomes.append(None)
+
+    threads = [threading.Thread(target=check, args=(IMAGES[i % len(IMAGES)],)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    guard.close()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 16
+    with pytest.raises(ValueError, match="closed"):
+        guard.classify(IMAGES[0])
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_invalid_worker_counts_are_refused(workers):
+    with pytest.raises(ValueError, match="workers"):
+        nudeguard.Guard(nudeguard.GuardOptions(workers=workers))
