@@ -10,13 +10,17 @@ import sys
 from typing import Iterator, Optional, Sequence
 
 import cv2
+import numpy as np
 
-from .blur import blur, veil_sigma
+from . import _chat_cli
+from .blur import blur, veil, veil_sigma
 from .errors import ImageError, NudeguardError
 from .guard import Guard, GuardOptions
 from .image import load_pixels
+from .policy import Person
 
 EXIT_OK = 0
+EXIT_SENSITIVE = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -35,44 +39,115 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+class _Progress:
+    """``\r[i/n]`` on stderr while many files are checked, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = total > 1 and sys.stderr.isatty()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.enabled and self.done < self.total:
+            sys.stderr.write(f"\rnudeguard: checked {self.done}/{self.total}")
+            sys.stderr.flush()
+
+
 def _check(args: argparse.Namespace) -> int:
     options = GuardOptions(model_path=args.model, threshold=args.threshold, threads=args.threads)
-    status = EXIT_OK
+    sender = Person(age=args.age, opted_in=args.opted_in) if args.age is not None else None
+    errors = sensitive = False
+    progress = _Progress(len(args.paths))
     with _native_stderr_silenced():
         guard = Guard(options)
     with guard:
         for path in args.paths:
+            record = {"path": path}
             try:
-                result = guard.classify(path)
+                if sender is None:
+                    result = guard.scan(path)
+                    record.update(score=round(result.score, 6), label=result.label, sensitive=result.sensitive)
+                else:
+                    verdict = guard.check_outgoing(path, sender=sender)
+                    if verdict.error is not None:
+                        raise verdict.error
+                    assert verdict.score is not None
+                    record.update(score=round(verdict.score, 6), label="nsfw" if verdict.sensitive else "sfw",
+                                  sensitive=verdict.sensitive, action=verdict.action.name)
             except NudeguardError as exc:
+                progress.clear()
                 print(f"nudeguard: error: {exc}", file=sys.stderr)
-                status = EXIT_BAD_INPUT
+                errors = True
+                if sender is not None:  # a protected sender is asked to confirm even so
+                    action = "CONFIRM" if sender.protected else "ALLOW"
+                    print(json.dumps({"path": path, "error": str(exc), "action": action}) if args.json
+                          else f"{path}\t-\t-\terror\t{action}")
+                progress.step()
                 continue
+            progress.clear()
+            sensitive = sensitive or bool(record["sensitive"])
             if args.json:
-                print(json.dumps({"path": path, "score": round(result.score, 6), "label": result.label,
-                                  "sensitive": result.sensitive}))
+                print(json.dumps(record))
             else:
-                verdict = "SENSITIVE" if result.sensitive else "ok"
-                print(f"{path}\t{result.score:.4f}\t{result.label}\t{verdict}")
-    return status
+                line = f"{path}\t{record['score']:.4f}\t{record['label']}\t{'SENSITIVE' if record['sensitive'] else 'ok'}"
+                print(line + (f"\t{record['action']}" if sender is not None else ""))
+            sys.stdout.flush()
+            progress.step()
+    progress.clear()
+    return EXIT_BAD_INPUT if errors else EXIT_SENSITIVE if sensitive else EXIT_OK
 
 
 def _blur(args: argparse.Namespace) -> int:
     image = load_pixels(args.input).array  # BGR; the blur treats every channel alike
     sigma = veil_sigma(image.shape[1], image.shape[0]) if args.sigma is None else args.sigma
-    result = blur(image, sigma)
-    ext = "." + args.output.rsplit(".", 1)[-1] if "." in args.output else ""
+    return _write(args.output, blur(image, sigma))
+
+
+def _veil(args: argparse.Namespace) -> int:
+    image = load_pixels(args.input).array  # BGR
+    return _write(args.output, veil(image, args.size))
+
+
+def _hash(args: argparse.Namespace) -> int:
+    from .hashing import fingerprint, report_bundle
+
+    status = EXIT_OK
+    readable = []
+    for path in args.paths:
+        try:
+            fp = fingerprint(path, full_size=args.full_size, fast=args.fast)
+        except NudeguardError as exc:
+            print(f"nudeguard: error: {exc}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        readable.append(path)
+        if not args.json:
+            print(f"{fp.pdq}\t{fp.quality}\t{fp.md5}\t{path}")
+    if args.json:
+        print(report_bundle(readable, note=args.note, include_names=not args.no_names,
+                            full_size=args.full_size, fast=args.fast))
+    return status
+
+
+def _write(output: str, result: "np.ndarray") -> int:
+    ext = "." + output.rsplit(".", 1)[-1] if "." in output else ""
     try:
         ok, encoded = cv2.imencode(ext, result)
     except cv2.error:
         ok = False
     if not ok:
-        raise ImageError(f"{args.output}: cannot encode an image with extension {ext or '(none)'!r}")
+        raise ImageError(f"{output}: cannot encode an image with extension {ext or '(none)'!r}")
     try:
-        with open(args.output, "wb") as f:
+        with open(output, "wb") as f:
             f.write(encoded.tobytes())
     except OSError as exc:
-        raise ImageError(f"{args.output}: cannot write file: {exc.strerror or exc}") from None
+        raise ImageError(f"{output}: cannot write file: {exc.strerror or exc}") from None
     return EXIT_OK
 
 
@@ -81,11 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "check", help="classify images",
-        description="Print score, label and verdict per image (tab-separated, or JSON lines with --json). "
-                    "Exit 0 when every file was checked, 2 when any could not be read.",
+        description="Print score, label and verdict per image (tab-separated, or JSON lines with --json); "
+                    "the whole image is checked (tiles of wide or tall pictures, frames of animations). "
+                    "With --age, a fifth column gives the action for sending: CONFIRM or ALLOW. "
+                    "Exit 0 when every file was checked and none is sensitive, 1 when any is sensitive, "
+                    "2 when any could not be read (2 wins over 1).",
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--json", action="store_true", help="one JSON object per line")
+    check.add_argument("--age", type=int, default=None, metavar="N",
+                       help="the sender's age: print the action check_outgoing gives (CONFIRM or ALLOW)")
+    check.add_argument("--opted-in", action="store_true", help="with --age 18 or more: the adult opted in")
     check.add_argument("--threshold", type=float, default=None, help="decision threshold (default: the model card's)")
     check.add_argument("--threads", type=int, default=None, help="interpreter threads")
     check.add_argument("--model", default=None, help="a .tflite model with its JSON card (default: bundled)")
@@ -100,6 +181,33 @@ def build_parser() -> argparse.ArgumentParser:
     blur.add_argument("output", metavar="OUT")
     blur.add_argument("--sigma", type=float, default=None, help="standard deviation in pixels (default: veil strength)")
     blur.set_defaults(run=_blur)
+    veil_cmd = commands.add_parser(
+        "veil", help="write the veiled copy of an image",
+        description="Write the veil shown over an incoming sensitive image: IN resized to --size and blurred "
+                    "at the default veil strength (format from OUT's extension). "
+                    "Exit 0 on success, 2 when IN cannot be read or OUT cannot be written.",
+    )
+    veil_cmd.add_argument("input", metavar="IN")
+    veil_cmd.add_argument("output", metavar="OUT")
+    veil_cmd.add_argument("--size", type=int, default=None, help="longer side in pixels (default: IN's size)")
+    veil_cmd.set_defaults(run=_veil)
+    hash_cmd = commands.add_parser(
+        "hash", help="hash images (PDQ, MD5, SHA-256) without sharing them",
+        description="Print PDQ hash, PDQ quality, MD5 and path per image (tab-separated), or with --json "
+                    "one hash-only report (hashes, sizes and timestamps; never pixels or file bytes) for "
+                    "reporting services such as Take It Down or StopNCII. "
+                    "Exit 0 when every file was hashed, 2 when any could not be read.",
+    )
+    hash_cmd.add_argument("paths", nargs="+", metavar="PATH")
+    hash_cmd.add_argument("--json", action="store_true", help="print a JSON hash-only report")
+    hash_cmd.add_argument("--note", default=None, help="free text stored in the --json report")
+    hash_cmd.add_argument("--no-names", action="store_true", help="leave file names out of the --json report")
+    hash_cmd.add_argument("--full-size", action="store_true",
+                          help="hash the full-size pixels (default: Meta's pipeline, 512 px for large images)")
+    hash_cmd.add_argument("--fast", action="store_true",
+                          help="decode JPEGs at a reduced DCT scale first (within a few bits of the default)")
+    hash_cmd.set_defaults(run=_hash)
+    _chat_cli.add_commands(commands)
     return parser
 
 
