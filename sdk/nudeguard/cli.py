@@ -115,10 +115,10 @@ def _veil(args: argparse.Namespace) -> int:
 
 
 def _hash(args: argparse.Namespace) -> int:
-    from .hashing import fingerprint, report_bundle
+    from .hashing import fingerprint, report_json
 
     status = EXIT_OK
-    readable = []
+    hashed = []
     for path in args.paths:
         try:
             fp = fingerprint(path, full_size=args.full_size, fast=args.fast)
@@ -126,12 +126,12 @@ def _hash(args: argparse.Namespace) -> int:
             print(f"nudeguard: error: {exc}", file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
-        readable.append(path)
+        hashed.append((path, fp))
         if not args.json:
             print(f"{fp.pdq}\t{fp.quality}\t{fp.md5}\t{path}")
     if args.json:
-        print(report_bundle(readable, note=args.note, include_names=not args.no_names,
-                            full_size=args.full_size, fast=args.fast))
+        print(report_json(hashed, note=args.note, include_names=not args.no_names,
+                          full_size=args.full_size, fast=args.fast))
     return status
 
 

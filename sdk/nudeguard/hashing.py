@@ -365,9 +365,30 @@ def report_bundle(
     and timestamps per image; never pixels or file bytes. Written to ``path`` if given;
     returned as text either way. ``include_names=False`` leaves out file names (which can
     say more than one wants to share). Inputs: paths, bytes or binary file objects."""
+    entries = [(image, fingerprint(image, full_size=full_size, fast=fast)) for image in images]
+    text = report_json(entries, note, include_names=include_names, full_size=full_size, fast=fast)
+    if path is not None:
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        except OSError as exc:
+            raise NudeguardError(f"{os.fspath(path)}: cannot write report: {exc.strerror or exc}") from None
+    return text
+
+
+def report_json(
+    entries: Iterable[Tuple[ImageInput, "Fingerprint"]],
+    note: Optional[str] = None,
+    *,
+    include_names: bool = True,
+    full_size: bool = False,
+    fast: bool = False,
+) -> str:
+    """The report of :func:`report_bundle` from fingerprints already computed (``full_size``
+    and ``fast`` must be the ones they were computed with), so a caller that fingerprinted
+    the images does not decode and hash them again."""
     items = []
-    for image in images:
-        fp = fingerprint(image, full_size=full_size, fast=fast)
+    for image, fp in entries:
         item: dict = {
             "pdq": fp.pdq,
             "pdq_quality": fp.quality,
@@ -396,11 +417,4 @@ def report_bundle(
         "note": note,
         "images": items,
     }
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    if path is not None:
-        try:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
-        except OSError as exc:
-            raise NudeguardError(f"{os.fspath(path)}: cannot write report: {exc.strerror or exc}") from None
-    return text
+    return json.dumps(report, indent=2, ensure_ascii=False)
