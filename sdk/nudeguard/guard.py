@@ -8,7 +8,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 import cv2
 import numpy as np
@@ -289,34 +289,16 @@ class Guard:
             image, color_order, min_size=self._card.resize_size,
             max_pixels=self._options.max_pixels, max_frames=self._options.max_frames,
         )
+        views = (view for pixels in frames.frames for view in _views(pixels))
         best: Optional[Classification] = None
-        for pixels in frames.frames:
-            result = self._scan_pixels(pixels)
+        for view in views:
+            result = self._classify_pixels(view)
             if best is None or result.score > best.score:
                 best = result
             if best.sensitive:
                 break
         assert best is not None
         return best, frames.frames[0]
-
-    def _scan_pixels(self, pixels: Pixels) -> Classification:
-        best = self._classify_pixels(pixels)
-        if best.sensitive:
-            return best
-        height, width = pixels.array.shape[:2]
-        side = min(width, height)
-        for offset in tile_offsets(max(width, height), side):
-            # A view, not a copy: the native kernel takes any row stride.
-            if width > height:
-                tile = pixels.array[:, offset:offset + side]
-            else:
-                tile = pixels.array[offset:offset + side]
-            result = self._classify_pixels(Pixels(tile, pixels.format, pixels.source))
-            if result.score > best.score:
-                best = result
-            if best.sensitive:
-                break
-        return best
 
     def _classify_pixels(self, pixels: Pixels) -> Classification:
         card = self._card
@@ -482,6 +464,18 @@ class Guard:
 async def _in_thread(func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+
+
+def _views(pixels: Pixels) -> Iterator[Pixels]:
+    """The full frame, then half-overlapping square tiles from end to end, lazily, so a
+    scan that stops at a sensitive view classifies nothing more."""
+    yield pixels
+    height, width = pixels.array.shape[:2]
+    side = min(width, height)
+    for offset in tile_offsets(max(width, height), side):
+        # A view, not a copy: the native kernel takes any row stride.
+        tile = pixels.array[:, offset:offset + side] if width > height else pixels.array[offset:offset + side]
+        yield Pixels(tile, pixels.format, pixels.source)
 
 
 def _veiled(pixels: Pixels, preview_size: Optional[Size]) -> np.ndarray:
