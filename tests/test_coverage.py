@@ -9,7 +9,7 @@ import pytest
 import nudeguard
 from conftest import FIXTURES, benign_photos
 from nudeguard import Action, Person
-from nudeguard.guard import tile_offsets
+from nudeguard.guard import MAX_TILES, tile_offsets
 from nudeguard.image import _sample, load_frames
 from test_decode import opencv_has_gif
 
@@ -70,11 +70,14 @@ def test_tall_panorama_encoded_as_jpeg_is_caught(guard):
 
 
 def test_tiles_cover_the_whole_long_side_with_overlap():
-    assert tile_offsets(512, 512) == [] and tile_offsets(650, 500) == []  # aspect <= 1.3
-    for long_side, short in ((1600, 400), (1000, 700), (4001, 3), (10000, 256)):
+    assert tile_offsets(512, 512) == [] and tile_offsets(650, 500) == [] and tile_offsets(4000, 3000) == []  # aspect <= 1.4
+    for long_side, short in ((1600, 400), (1000, 700), (4001, 3), (10000, 256), (100000, 1)):
         offsets = tile_offsets(long_side, short)
         assert offsets[0] == 0 and offsets[-1] == long_side - short
-        assert all(0 < b - a <= max(1, short // 2) for a, b in zip(offsets, offsets[1:]))
+        if long_side <= 8.5 * short:  # beyond, MAX_TILES spreads them out
+            assert all(0 < b - a <= max(1, short // 2) for a, b in zip(offsets, offsets[1:]))
+        else:
+            assert len(offsets) == MAX_TILES and all(a < b for a, b in zip(offsets, offsets[1:]))
     assert tile_offsets(1600, 400) == [0, 200, 400, 600, 800, 1000, 1200]
 
 

@@ -9,20 +9,49 @@
 
 from __future__ import annotations
 
-from typing import List
+import importlib
+from typing import TYPE_CHECKING, Any, List
 
 from . import _native
 from .blur import blur, veil, veil_sigma
 from .errors import ImageError, ModelError, NudeguardError, PolicyError
 from .guard import Classification, Guard, GuardOptions, IncomingVerdict, OutgoingVerdict
 from .image import ColorOrder, ImageInput
-from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind,
-                   check_message)
-from .evidence import EvidenceLog, VerifyResult
-from .hashing import (Fingerprint, HashList, HashListError, HashMatch, PdqHash, fingerprint,
-                      hamming_distance, pdq_dihedral, pdq_hash, report_bundle)
 from .messages import AgeGroup, Prompt, Resource, SafetyWarning, available_locales
 from .policy import Action, Person, Policy
+from .video import RunningMode, VideoClassification
+
+if TYPE_CHECKING:
+    from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind,
+                       check_message)
+    from .evidence import EvidenceLog, VerifyResult
+    from .hashing import (Fingerprint, FramePdq, HashList, HashListError, HashMatch, PdqHash, VideoFingerprint,
+                          fingerprint, hamming_distance, pdq_dihedral, pdq_hash, report_bundle)
+
+#: Names imported on first use: a chat client's cold start (import, load, first verdict)
+#: should not pay for text rules, the evidence log and hashing before it needs them.
+_LAZY_MODULES = {
+    "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal", "SignalKind",
+             "check_message"),
+    "evidence": ("EvidenceLog", "VerifyResult"),
+    "hashing": ("Fingerprint", "FramePdq", "HashList", "HashListError", "HashMatch", "PdqHash",
+                "VideoFingerprint", "fingerprint", "hamming_distance", "pdq_dihedral", "pdq_hash",
+                "report_bundle"),
+}
+_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nudeguard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__: str = _native.__version__
 
@@ -34,6 +63,7 @@ __all__ = [
     "ConversationMonitor",
     "EvidenceLog",
     "Fingerprint",
+    "FramePdq",
     "Guard",
     "GuardOptions",
     "HashList",
@@ -53,11 +83,14 @@ __all__ = [
     "Prompt",
     "Resource",
     "RiskLevel",
+    "RunningMode",
     "SafetyNotice",
     "SafetyWarning",
     "Signal",
     "SignalKind",
     "VerifyResult",
+    "VideoClassification",
+    "VideoFingerprint",
     "__version__",
     "available_isas",
     "available_locales",

@@ -18,6 +18,7 @@ from .errors import ImageError, NudeguardError
 from .guard import Guard, GuardOptions
 from .image import load_pixels
 from .policy import Person
+from .video import video_container
 
 EXIT_OK = 0
 EXIT_SENSITIVE = 1
@@ -70,7 +71,12 @@ def _check(args: argparse.Namespace) -> int:
         for path in args.paths:
             record = {"path": path}
             try:
-                if sender is None:
+                if sender is None and video_container(path) is not None:
+                    video = guard.check_video(path, stop_at_first_sensitive=False)
+                    record.update(score=round(video.score, 6), label="nsfw" if video.sensitive else "sfw",
+                                  sensitive=video.sensitive,
+                                  sensitive_timestamps_ms=list(video.sensitive_timestamps_ms))
+                elif sender is None:
                     result = guard.scan(path)
                     record.update(score=round(result.score, 6), label=result.label, sensitive=result.sensitive)
                 else:
@@ -96,6 +102,8 @@ def _check(args: argparse.Namespace) -> int:
                 print(json.dumps(record))
             else:
                 line = f"{path}\t{record['score']:.4f}\t{record['label']}\t{'SENSITIVE' if record['sensitive'] else 'ok'}"
+                if record.get("sensitive_timestamps_ms"):
+                    line += "\tat " + ",".join(f"{ms / 1000:.3f}s" for ms in record["sensitive_timestamps_ms"])
                 print(line + (f"\t{record['action']}" if sender is not None else ""))
             sys.stdout.flush()
             progress.step()
@@ -115,7 +123,7 @@ def _veil(args: argparse.Namespace) -> int:
 
 
 def _hash(args: argparse.Namespace) -> int:
-    from .hashing import fingerprint, report_json
+    from .hashing import VideoFingerprint, fingerprint, report_json
 
     status = EXIT_OK
     hashed = []
@@ -127,12 +135,31 @@ def _hash(args: argparse.Namespace) -> int:
             status = EXIT_BAD_INPUT
             continue
         hashed.append((path, fp))
-        if not args.json:
+        if args.json:
+            continue
+        if isinstance(fp, VideoFingerprint):  # a line per hashed second, path#t=SECONDS (media fragment)
+            for frame in fp.frames:
+                print(f"{frame.pdq}\t{frame.quality}\t{fp.md5}\t{path}#t={frame.timestamp_ms / 1000:g}")
+        else:
             print(f"{fp.pdq}\t{fp.quality}\t{fp.md5}\t{path}")
     if args.json:
         print(report_json(hashed, note=args.note, include_names=not args.no_names,
                           full_size=args.full_size, fast=args.fast))
     return status
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import format_report, run
+    from .image import _read_bytes
+
+    image = None
+    if args.image is not None:
+        load_pixels(args.image)  # an error naming the file, before any timing
+        image = _read_bytes(args.image, args.image)
+    with _native_stderr_silenced():
+        report = run(args.seconds, image=image, threads=args.threads)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return EXIT_OK
 
 
 def _write(output: str, result: "np.ndarray") -> int:
@@ -156,8 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "check", help="classify images",
-        description="Print score, label and verdict per image (tab-separated, or JSON lines with --json); "
-                    "the whole image is checked (tiles of wide or tall pictures, frames of animations). "
+        description="Print score, label and verdict per image or video (tab-separated, or JSON lines with "
+                    "--json); the whole image is checked (tiles of wide or tall pictures, frames of "
+                    "animations); a video's sampled frames are, and its sensitive timestamps are listed. "
                     "With --age, a fifth column gives the action for sending: CONFIRM or ALLOW. "
                     "Exit 0 when every file was checked and none is sensitive, 1 when any is sensitive, "
                     "2 when any could not be read (2 wins over 1).",
@@ -193,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     veil_cmd.set_defaults(run=_veil)
     hash_cmd = commands.add_parser(
         "hash", help="hash images (PDQ, MD5, SHA-256) without sharing them",
-        description="Print PDQ hash, PDQ quality, MD5 and path per image (tab-separated), or with --json "
+        description="Print PDQ hash, PDQ quality, MD5 and path per image (tab-separated; for a video one "
+                    "line per second, the path ending in #t=SECONDS), or with --json "
                     "one hash-only report (hashes, sizes and timestamps; never pixels or file bytes) for "
                     "reporting services such as Take It Down or StopNCII. "
                     "Exit 0 when every file was hashed, 2 when any could not be read.",
@@ -207,6 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
     hash_cmd.add_argument("--fast", action="store_true",
                           help="decode JPEGs at a reduced DCT scale first (within a few bits of the default)")
     hash_cmd.set_defaults(run=_hash)
+    bench_cmd = commands.add_parser(
+        "bench", help="latency per stage of a check, on a generated 12 MP photo",
+        description="Time each stage of a check (decode, preprocess, inference, veil, hash) and the whole "
+                    "check_incoming on a deterministic 12 MP photo-like JPEG made in memory (or on --image), "
+                    "and print p50/p90/p99 in milliseconds with the machine's facts. "
+                    "Exit 0, or 2 when the image cannot be read.",
+    )
+    bench_cmd.add_argument("--json", action="store_true", help="print only the JSON report")
+    bench_cmd.add_argument("--seconds", type=float, default=10.0, metavar="S",
+                           help="time budget, split across the stages (default: 10)")
+    bench_cmd.add_argument("--threads", type=int, default=None, help="interpreter threads")
+    bench_cmd.add_argument("--image", default=None, metavar="PATH",
+                           help="measure this image instead of the generated photo")
+    bench_cmd.set_defaults(run=_bench)
     _chat_cli.add_commands(commands)
     return parser
 

@@ -13,6 +13,9 @@ are instead, which is what ``pdqhash.compute`` does on a full-size decode.
 less work for camera photos, with hashes a few bits from the reference (Meta's
 criterion for a correct port is a distance of at most 10).
 
+A video file gets a :class:`VideoFingerprint` the way Meta's vPDQ hashes videos: the PDQ
+hash of one frame per second (with its timestamp), plus MD5 and SHA-256 of the file.
+
     >>> import nudeguard
     >>> fp = nudeguard.fingerprint("examples/sample.jpg")
     >>> len(fp.pdq), fp.quality >= 50
@@ -34,16 +37,19 @@ import numpy as np
 from . import _native
 from .errors import NudeguardError
 from .image import ImageInput, Pixels, _decode, _from_array, _read_bytes, describe
+from .video import VideoReader, sample_interval_ms, video_container
 
 __all__ = [
     "DEFAULT_MAX_DISTANCE",
     "DEFAULT_MIN_QUALITY",
     "DIHEDRAL_NAMES",
     "Fingerprint",
+    "FramePdq",
     "HashList",
     "HashListError",
     "HashMatch",
     "PdqHash",
+    "VideoFingerprint",
     "fingerprint",
     "hamming_distance",
     "pdq_dihedral",
@@ -61,6 +67,10 @@ DEFAULT_MIN_QUALITY = 50
 DIHEDRAL_NAMES = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flipplus1", "flipminus1")
 #: Smallest side a fast (DCT-scaled) JPEG decode keeps: the reference's working size.
 _FAST_MIN_SIZE = (512, 512)
+#: vPDQ's rate: one hashed frame per second of video.
+VIDEO_HASHES_PER_SECOND = 1.0
+#: Most frames hashed in one video (an hour at vPDQ's rate); longer ones are spread evenly.
+MAX_VIDEO_HASHES = 3600
 
 
 class HashListError(NudeguardError, ValueError):
@@ -107,6 +117,40 @@ class Fingerprint:
     @property
     def pdq_hash(self) -> PdqHash:
         return PdqHash(self.pdq, self.quality)
+
+
+@dataclass(frozen=True)
+class FramePdq:
+    """The PDQ hash of one frame of a video and when the frame is shown."""
+
+    timestamp_ms: int
+    pdq: str
+    quality: int
+
+    @property
+    def pdq_hash(self) -> PdqHash:
+        return PdqHash(self.pdq, self.quality)
+
+
+@dataclass(frozen=True)
+class VideoFingerprint:
+    """What may leave the device instead of a video (vPDQ-style).
+
+    Attributes:
+        frames: PDQ hash of one frame per second (up to 3600, then spread evenly), in order.
+        md5, sha256: of the exact file bytes (hex).
+        width, height: frame size in pixels.
+        duration_ms: length of the video.
+        size_bytes: length of the file.
+    """
+
+    frames: Tuple[FramePdq, ...]
+    md5: str
+    sha256: str
+    width: int
+    height: int
+    duration_ms: int
+    size_bytes: int
 
 
 @dataclass(frozen=True)
@@ -211,9 +255,16 @@ def fingerprint(
     full_size: bool = False,
     fast: bool = False,
     max_pixels: Optional[int] = None,
-) -> Fingerprint:
+) -> Union[Fingerprint, "VideoFingerprint"]:
     """PDQ hash and quality of an image, and MD5 and SHA-256 of its exact bytes when it is a
-    file, bytes or a file object (arrays have no bytes to hash: those fields are None)."""
+    file, bytes or a file object (arrays have no bytes to hash: those fields are None).
+    A video file (MP4, MOV, WebM, MKV, AVI) gives a :class:`VideoFingerprint` instead: the
+    PDQ hash of one frame per second and the file's MD5 and SHA-256 (``full_size`` and
+    ``fast`` do not apply)."""
+    if color_order is None and not isinstance(image, np.ndarray) and callable(getattr(image, "read", None)):
+        image = _read_bytes(image, describe(image))  # read once: it may be a video or an image
+    if color_order is None and video_container(image) is not None:
+        return _video_fingerprint(image, max_pixels)  # type: ignore[arg-type]
     pixels, data = _pixels(image, color_order, fast, max_pixels)
     digest, quality = _native_hash(pixels, full_size, False)
     # The picture's own size, also when a fast decode was DCT-scaled.
@@ -227,6 +278,43 @@ def fingerprint(
         height=int(height),
         size_bytes=len(data) if data is not None else None,
     )
+
+
+def _video_fingerprint(video: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview],
+                       max_pixels: Optional[int]) -> VideoFingerprint:
+    from .image import DEFAULT_MAX_PIXELS
+
+    limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
+    md5, sha256 = hashlib.md5(), hashlib.sha256()
+    size = 0
+    if isinstance(video, (str, os.PathLike)):
+        with VideoReader(video, max_pixels=limit) as reader:
+            with open(video, "rb") as stream:  # the reader has opened it: it exists
+                for chunk in iter(lambda: stream.read(1 << 20), b""):
+                    md5.update(chunk)
+                    sha256.update(chunk)
+                    size += len(chunk)
+            hashes = _frame_hashes(reader)
+    else:
+        data = bytes(video)
+        md5.update(data)
+        sha256.update(data)
+        size = len(data)
+        with VideoReader(data, max_pixels=limit) as reader:
+            hashes = _frame_hashes(reader)
+    info = reader.info
+    return VideoFingerprint(frames=hashes, md5=md5.hexdigest(), sha256=sha256.hexdigest(), width=info.width,
+                            height=info.height, duration_ms=info.duration_ms, size_bytes=size)
+
+
+def _frame_hashes(reader: VideoReader) -> Tuple[FramePdq, ...]:
+    hashes = []
+    for frame in reader.frames(sample_interval_ms(reader.last_frame_ms, VIDEO_HASHES_PER_SECOND, MAX_VIDEO_HASHES)):
+        if not frame.scheduled:
+            continue  # the reader's extra last frame: vPDQ hashes on the second only
+        digest, quality = _native_hash(frame.pixels, False, False)
+        hashes.append(FramePdq(frame.timestamp_ms, digest.hex(), int(quality)))
+    return tuple(hashes)
 
 
 class HashList:
@@ -364,7 +452,8 @@ def report_bundle(
     """A JSON report of hashes only: PDQ, quality, MD5, SHA-256, pixel size, byte size
     and timestamps per image; never pixels or file bytes. Written to ``path`` if given;
     returned as text either way. ``include_names=False`` leaves out file names (which can
-    say more than one wants to share). Inputs: paths, bytes or binary file objects."""
+    say more than one wants to share). Inputs: paths, bytes or binary file objects of images
+    or videos (a video: the PDQ hash of one frame per second, under ``"videos"``)."""
     entries = [(image, fingerprint(image, full_size=full_size, fast=fast)) for image in images]
     text = report_json(entries, note, include_names=include_names, full_size=full_size, fast=fast)
     if path is not None:
@@ -377,7 +466,7 @@ def report_bundle(
 
 
 def report_json(
-    entries: Iterable[Tuple[ImageInput, "Fingerprint"]],
+    entries: Iterable[Tuple[ImageInput, Union["Fingerprint", "VideoFingerprint"]]],
     note: Optional[str] = None,
     *,
     include_names: bool = True,
@@ -386,23 +475,38 @@ def report_json(
 ) -> str:
     """The report of :func:`report_bundle` from fingerprints already computed (``full_size``
     and ``fast`` must be the ones they were computed with), so a caller that fingerprinted
-    the images does not decode and hash them again."""
+    the images does not decode and hash them again. Videos are listed under ``"videos"``
+    with the vPDQ-style hashes of their frames (``timestamp_ms``, ``pdq``, ``pdq_quality``)."""
     items = []
+    videos = []
     for image, fp in entries:
-        item: dict = {
-            "pdq": fp.pdq,
-            "pdq_quality": fp.quality,
-            "md5": fp.md5,
-            "sha256": fp.sha256,
-            "width": fp.width,
-            "height": fp.height,
-            "size_bytes": fp.size_bytes,
-        }
+        item: dict
+        if isinstance(fp, VideoFingerprint):
+            item = {
+                "frames": [{"timestamp_ms": f.timestamp_ms, "pdq": f.pdq, "pdq_quality": f.quality}
+                           for f in fp.frames],
+                "md5": fp.md5,
+                "sha256": fp.sha256,
+                "width": fp.width,
+                "height": fp.height,
+                "duration_ms": fp.duration_ms,
+                "size_bytes": fp.size_bytes,
+            }
+        else:
+            item = {
+                "pdq": fp.pdq,
+                "pdq_quality": fp.quality,
+                "md5": fp.md5,
+                "sha256": fp.sha256,
+                "width": fp.width,
+                "height": fp.height,
+                "size_bytes": fp.size_bytes,
+            }
         if isinstance(image, (str, os.PathLike)):
             if include_names:
                 item["name"] = Path(image).name
             item["modified"] = _iso(os.stat(image).st_mtime)
-        items.append(item)
+        (videos if isinstance(fp, VideoFingerprint) else items).append(item)
     report = {
         "format": "nudeguard-hash-report",
         "format_version": 1,
@@ -411,10 +515,12 @@ def report_json(
         "hash_algorithms": {
             "pdq": "Meta PDQ, 256 bits, " + ("full-size pixels" if full_size else
                                               "DCT-scaled JPEG decode" if fast else "reference pipeline"),
+            "video_pdq": "Meta PDQ of one frame per second (vPDQ-style), reference pipeline",
             "md5": "MD5 of the file bytes",
             "sha256": "SHA-256 of the file bytes",
         },
         "note": note,
         "images": items,
+        "videos": videos,
     }
     return json.dumps(report, indent=2, ensure_ascii=False)

@@ -69,6 +69,11 @@ class Frames:
     """Frames in the file (1 for a still image)."""
     indices: Tuple[int, ...]
     """Index in the file of each entry of ``frames``."""
+    timestamps_ms: Tuple[int, ...] = ()
+    """Animation: when each entry of ``frames`` appears (sum of the earlier frames' delays).
+    Still image: empty."""
+    duration_ms: int = 0
+    """Animation: the sum of all frame delays. Still image: 0."""
 
 
 def describe(image: object) -> str:
@@ -185,6 +190,10 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
     if array is None:
         if header is not None and header[0] == "GIF" and not _opencv_decodes_gif():
             raise ImageError(f"{source}: GIF decoding needs OpenCV 4.12 or newer (installed: {cv2.__version__})")
+        unsupported = _unsupported_format(data)
+        if unsupported is not None:
+            raise ImageError(f"{source}: {unsupported} images are not supported; convert to JPEG or PNG "
+                             "(supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
         raise ImageError(f"{source}: not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
     if header is None:  # a format the probe does not know: the limit applies after the fact
         _check_pixels(source, "the decoded image", array.shape[1], array.shape[0], max_pixels)
@@ -195,6 +204,21 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
         rotated = -(-width // scale) != array.shape[1] or -(-height // scale) != array.shape[0]
         full_size = (height, width) if rotated else (width, height)
     return Pixels(array, _native.PixelFormat.BGR, source, full_size)
+
+
+def _unsupported_format(data: bytes) -> Optional[str]:
+    """The name of a format phones and browsers send that OpenCV does not decode, from its
+    first bytes, so the error says what the file is rather than only that it failed."""
+    if data[4:8] == b"ftyp":  # ISO base media: the brand says which image format
+        brand = data[8:12]
+        if brand in (b"avif", b"avis"):
+            return "AVIF"
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"):
+            return "HEIC"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!doctype svg", b"<!--")) and b"<svg" in head):
+        return "SVG"
+    return None
 
 
 def _is_animated_webp(data: bytes) -> bool:
@@ -243,7 +267,11 @@ def _decode_animation(
             picked.append(Pixels(frame, _native.PixelFormat.BGRA, f"{source} frame {i}"))
         else:
             picked.append(Pixels(frame, _native.PixelFormat.BGR, f"{source} frame {i}"))
-    return Frames(tuple(picked), len(frames), tuple(indices))
+    starts = np.concatenate([[0], np.cumsum(np.asarray(animation.durations, np.int64))]).tolist()
+    if len(starts) < len(frames) + 1:  # an OpenCV that reports no delays
+        starts = [0] * (len(frames) + 1)
+    return Frames(tuple(picked), len(frames), tuple(indices), tuple(int(starts[i]) for i in indices),
+                  int(starts[len(frames)]))
 
 
 def load_frames(
