@@ -1,0 +1,68 @@
+"""Every nudeguard call of the chat demo, turned into what its web page renders.
+
+The README's "Integrate nudeguard in your chat client" shows this file's functions
+verbatim (tests/test_chat_demo.py checks that), so what a developer reads is what runs.
+In a real client these run on the user's own device; the demo's server stands in for
+both users' devices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Optional, Tuple
+
+import cv2
+
+import nudeguard
+from nudeguard import Action, Person, RiskLevel
+
+
+def speed_bump(guard: nudeguard.Guard, image: bytes, sender: Person, locale: str) -> Dict[str, Any]:
+    """The speed bump: ``"confirm"`` with the warning to show before "send anyway", or ``"allow"``."""
+    verdict = guard.check_outgoing(image, sender=sender, locale=locale)
+    return {
+        "action": verdict.action.value,
+        "warning": as_json(verdict.warning),
+        "error": None if verdict.error is None else str(verdict.error),
+    }
+
+
+def received_photo(guard: nudeguard.Guard, image: bytes, recipient: Person,
+                   locale: str) -> Tuple[Dict[str, Any], Optional[bytes]]:
+    """What the recipient sees first: ``"show"``, or ``"veil"`` with the warning and a
+    blurred JPEG preview (``None`` if the image could not even be decoded)."""
+    verdict = guard.check_incoming(image, recipient=recipient, preview_size=480, locale=locale)
+    if verdict.action is Action.SHOW:
+        return {"action": "show", "warning": None}, None
+    preview = None
+    if verdict.veiled is not None:
+        # veiled is BGR, the order cv2.imencode expects; encoded in memory, never on disk.
+        _, encoded = cv2.imencode(".jpg", verdict.veiled, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        preview = encoded.tobytes()
+    return {"action": "veil", "warning": as_json(verdict.warning)}, preview
+
+
+def opt_in_question(guard: nudeguard.Guard, locale: str) -> Dict[str, Any]:
+    """The question for an adult before protection is turned on (``Person(age, opted_in=True)``)."""
+    return as_json(guard.policy.opt_in_prompt(locale))
+
+
+def text_notice(monitor: nudeguard.ConversationMonitor, sender: str, text: str) -> Optional[Dict[str, Any]]:
+    """The safety notice to show the reader when the conversation starts to look like
+    sextortion (WARN) and again when it gets worse (URGENT)."""
+    before = monitor.risk.level
+    risk = monitor.add(sender, text)
+    if risk.level >= RiskLevel.WARN and risk.level > before:
+        return {"level": risk.level.name.lower(), **as_json(risk.notice)}
+    return None
+
+
+def hash_report(images: List[bytes], note: str) -> str:
+    """The hash-only report (PDQ, MD5, SHA-256, sizes) the user downloads to send to
+    Take It Down, StopNCII or the police: no pixels and no file bytes."""
+    return nudeguard.report_bundle(images, note=note, include_names=False)
+
+
+def as_json(value: Any) -> Any:
+    """A warning, prompt or notice (frozen dataclasses) as plain JSON data."""
+    return None if value is None else dataclasses.asdict(value)
