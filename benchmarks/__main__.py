@@ -592,10 +592,10 @@ def notes(results: dict) -> List[str]:
             f"verdict {c['first_verdict_ms']:.0f} ms ({_views(views) if views else 'every view'} of the 12 MP photo; "
             "the first invoke also packs XNNPACK's weights). Imported alone in a fresh interpreter: numpy "
             f"{_f(imports['numpy'], 0)} ms, OpenCV with numpy {_f(imports['cv2'], 0)} ms, nudeguard with both "
-            f"{_f(imports['nudeguard'], 0)} ms: nudeguard's own modules add about {_f(own, 0)} ms (the package "
-            "imports every submodule eagerly, with asyncio and importlib.metadata, which a check does not need). "
-            "Closing the gap: import asyncio, importlib.metadata and the chat, evidence, hashing and video modules "
-            "on first use, then decode JPEGs in the native core instead of importing OpenCV. "
+            f"{_f(imports['nudeguard'], 0)} ms: nudeguard's own modules add about {_f(own, 0)} ms (typing, "
+            "logging, pathlib, JSON catalogues, the video module; text rules, evidence and hashing load on first "
+            "use). Closing the gap: decode JPEGs in the native core instead of importing OpenCV, and load the "
+            "video module when a video arrives. "
             f"Peak RSS {c['maxrss_mb']:.0f} MB.")
     return out
 

@@ -190,7 +190,7 @@ def run(seconds: float = 10.0, *, image: Optional[bytes] = None, threads: Option
             "width": width, "height": height, "bytes": len(data), "generated": image is None,
             "decoded": f"{pixels.array.shape[1]}x{pixels.array.shape[0]}",
             "end_to_end_action": verdict.action.name,
-            # The full frame and, for pictures over 1.3:1, square tiles: one inference each.
+            # The full frame and, for pictures wider than guard.TILE_ASPECT, square tiles: one inference each.
             "end_to_end_views": 1 + len(tile_offsets(max(pixels.array.shape[:2]), min(pixels.array.shape[:2]))),
         },
         "stages": {name: asdict(_timing(samples[name])) for name in STAGES},
