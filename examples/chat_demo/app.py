@@ -110,6 +110,12 @@ def create_app(guard: nudeguard.Guard) -> Flask:
             abort(400, f"user must be one of {sorted(USERS)}")
         return user
 
+    def bool_field(name: str) -> bool:
+        choice = (request.get_json(silent=True) or {}).get(name)
+        if not isinstance(choice, bool):
+            abort(400, f'send {{"{name}": true}} or false')
+        return choice
+
     def locale_arg() -> str:
         locale = request.args.get("locale", "en")
         return locale if locale in nudeguard.available_locales() else "en"
@@ -229,20 +235,14 @@ def create_app(guard: nudeguard.Guard) -> Flask:
 
     @app.post("/api/opt_in")
     def opt_in() -> Response:
-        user = user_arg()
-        choice = (request.get_json(silent=True) or {}).get("opted_in")
-        if not isinstance(choice, bool):
-            abort(400, 'send {"opted_in": true} or false')
+        user, choice = user_arg(), bool_field("opted_in")
         with room.lock:
             room.people[user] = Person(room.people[user].age, opted_in=choice)
         return jsonify({})
 
     @app.post("/api/block")
     def block() -> Response:
-        user = user_arg()
-        choice = (request.get_json(silent=True) or {}).get("blocked")
-        if not isinstance(choice, bool):
-            abort(400, 'send {"blocked": true} or false')
+        user, choice = user_arg(), bool_field("blocked")
         with room.lock:
             (room.blocked.add if choice else room.blocked.discard)(user)
         return jsonify({})
