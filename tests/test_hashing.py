@@ -222,6 +222,47 @@ def test_hash_list_load_names_the_bad_line(tmp_path):
         HashList.load(tmp_path / "missing.txt")
 
 
+def test_hash_list_load_refuses_blanks_inside_a_hash(tmp_path):
+    # Found by the fuzzer: bytes.fromhex skipped the tab, so 63 digits and a tab loaded as 31 bytes.
+    path = tmp_path / "tabbed.txt"
+    path.write_bytes(b"1212" * 10 + b"1f0f0f\t90\tc2121212121212,100,x\n")
+    with pytest.raises(HashListError, match=r"tabbed\.txt:1: not a hex string: '\\x09' at column 47"):
+        HashList.load(path)
+    with pytest.raises(HashListError, match="not a hex string"):
+        HashList.from_hashes(["ab " * 21 + "c"])
+
+
+def test_hash_list_load_reads_windows_files_with_utf8_ids(tmp_path):
+    rng = np.random.default_rng(4)
+    a, b = random_hex(rng), random_hex(rng)
+    path = tmp_path / "export.csv"
+    text = f"# exported: r\u00e9sum\u00e9\r\n{a.upper()},100,  caf\u00e9 \u2014 1.jpg \r\n{b} a b c\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    hl = HashList.load(path)
+    assert [(m.hex, m.id) for m in hl.match(a, max_distance=0)] == [(a, "caf\u00e9 \u2014 1.jpg")]
+    assert hl.match(b, max_distance=0)[0].id == "a b c"
+
+
+def test_hash_list_load_refuses_ids_that_are_not_utf8_but_not_comments(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("# r\u00e9sum\u00e9\n".encode("latin-1") + b"0" * 64 + b",caf\xe9\n")
+    with pytest.raises(HashListError, match=r"latin1\.txt:2: the ID is not UTF-8 text"):
+        HashList.load(path)
+    path.write_bytes("# r\u00e9sum\u00e9\n".encode("latin-1") + b"0" * 64 + b",cafe\n")
+    assert HashList.load(path).match("0" * 64, max_distance=0)[0].id == "cafe"
+
+
+def test_hash_list_load_keeps_a_large_list_exact(tmp_path):
+    rng = np.random.default_rng(5)
+    hashes = rng.integers(0, 256, (200_000, 32), dtype=np.uint8)
+    path = tmp_path / "large.txt"
+    path.write_text("".join(f"{row.tobytes().hex()},{i},case-{i}\n" for i, row in enumerate(hashes)))
+    hl = HashList.load(path)
+    assert len(hl) == 200_000 and np.array_equal(hl.hashes, hashes)
+    match = hl.match(hashes[123_456].tobytes().hex(), max_distance=0)
+    assert [(m.index, m.id) for m in match] == [(123_456, "case-123456")]
+
+
 def test_match_returns_entries_within_the_distance_nearest_first():
     rng = np.random.default_rng(2)
     query = random_hex(rng)

@@ -5,6 +5,8 @@ fuzz_probe gets small real files of every format the probe knows (made here with
 their headers are what a decoder writes) plus hand-made headers the encoders do not produce.
 The other harnesses read parameters from the input's end and pixels from its start
 (FuzzedDataProvider), so their seeds are deterministic random bytes of a few lengths.
+fuzz_hash_list's seeds are hand-written texts kept as files (the atheris harness of
+``HashList.load`` starts from them too).
 """
 
 from __future__ import annotations

@@ -215,6 +215,23 @@ NG_API int ng_pdq_match(const unsigned char* hashes, size_t count,
 /* Hamming distance (0..256) of two 32-byte hashes; -1 if either is NULL. */
 NG_API int ng_pdq_distance(const unsigned char* a, const unsigned char* b);
 
+/*
+ * Parses a PDQ hash list: size bytes of text (not NUL-terminated), one hash per
+ * line as HEX, HEX<sep>ID or HEX<sep>QUALITY<sep>ID (what Meta's pdq-photo-hasher
+ * prints). <sep> is a comma if the line has one, else a tab if it has one, else
+ * a run of spaces; the ID is the rest of the line (after a QUALITY field of
+ * digits), trimmed, and must be UTF-8. Lines end in LF or CR LF; blank lines and
+ * lines starting with '#' are skipped; a leading UTF-8 byte-order mark is too.
+ * Writes up to capacity entries: 32 bytes each to hashes and, when ids is not
+ * NULL, the ID's byte offset in text and length (0: no ID) to ids[2i],
+ * ids[2i+1]. *count receives the number of hashes in the list; a capacity of
+ * size / 64 + 1 always suffices. A malformed line fails the call with its
+ * 1-based number in *error_line (when not NULL; 0 for other errors) and
+ * ng_error_string(NULL) saying what is wrong with it.
+ */
+NG_API int ng_parse_hash_list(const char* text, size_t size, unsigned char* hashes, size_t* ids,
+                              size_t capacity, size_t* count, size_t* error_line);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -13,6 +14,7 @@
 
 #include "../src/blur.h"
 #include "../src/core.h"
+#include "../src/hash_list.h"
 #include "../src/pdq.h"
 #include "../src/probe.h"
 
@@ -228,6 +230,35 @@ py::tuple pdq_match(const py::object& hashes_obj, const py::bytes& query, int ma
   return py::make_tuple(idx, dist);
 }
 
+// (hashes uint8 (n, 32), ids: the IDs' UTF-8 bytes end to end, id_ends int64 (n + 1)):
+// entry i's ID is ids[id_ends[i]:id_ends[i + 1]], packed so a list of millions of lines does
+// not become millions of Python strings before anything is matched.
+py::tuple parse_hash_list(const py::buffer& data) {
+  const py::buffer_info info = data.request();
+  if (info.ndim > 1 || info.itemsize != 1) throw py::type_error("data must be a 1-D byte buffer");
+  const char* text = static_cast<const char*>(info.ptr);
+  nudeguard::ParsedHashList list;
+  try {
+    py::gil_scoped_release release;
+    list = nudeguard::parse_hash_list(text, static_cast<std::size_t>(info.size));
+  } catch (const nudeguard::HashListSyntaxError& e) {
+    throw py::value_error("line " + std::to_string(e.line()) + ": " + e.what());
+  }
+  const auto n = static_cast<py::ssize_t>(list.ids.size());
+  py::array_t<std::uint8_t> hashes({n, static_cast<py::ssize_t>(nudeguard::kPdqBytes)});
+  if (n > 0) std::memcpy(hashes.mutable_data(), list.hashes.data(), list.hashes.size());
+  py::array_t<std::int64_t> id_ends(n + 1);
+  auto ends = id_ends.mutable_unchecked<1>();
+  std::string ids;
+  ends(0) = 0;
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const nudeguard::TextSpan& span = list.ids[static_cast<std::size_t>(i)];
+    ids.append(text + span.offset, span.length);
+    ends(i + 1) = static_cast<std::int64_t>(ids.size());
+  }
+  return py::make_tuple(hashes, py::bytes(ids), id_ends);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -291,6 +322,10 @@ hashes the pixels as given (like the pdqhash package). Releases the GIL.)doc");
         py::kw_only(), py::arg("isa") = py::none(),
         R"doc((indices int64, distances int32) of the rows of hashes (uint8 (n, 32)) within
 max_distance bits of query (32 bytes), in row order. Releases the GIL.)doc");
+  m.def("parse_hash_list", &parse_hash_list, py::arg("data"),
+        R"doc((hashes uint8 (n, 32), ids bytes, id_ends int64 (n + 1)) of a PDQ hash list's
+text; entry i's ID is ids[id_ends[i]:id_ends[i + 1]] (UTF-8, empty: none). ValueError
+"line N: ..." for a malformed line. Releases the GIL while parsing.)doc");
   m.def("veil_sigma", &nudeguard::veil_sigma, py::arg("width"), py::arg("height"),
         "Default veil sigma for a width x height veil: max(2, min(width, height) / 12).");
 }

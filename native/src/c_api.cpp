@@ -11,6 +11,7 @@
 
 #include "blur.h"
 #include "core.h"
+#include "hash_list.h"
 #include "pdq.h"
 #include "probe.h"
 
@@ -295,6 +296,30 @@ int ng_pdq_match(const unsigned char* hashes, size_t count, const unsigned char*
 int ng_pdq_distance(const unsigned char* a, const unsigned char* b) {
   if (a == nullptr || b == nullptr) return -1;
   return nudeguard::hamming_distance(a, b);
+}
+
+int ng_parse_hash_list(const char* text, size_t size, unsigned char* hashes, size_t* ids,
+                       size_t capacity, size_t* count, size_t* error_line) {
+  if (error_line != nullptr) *error_line = 0;
+  return guarded("ng_parse_hash_list", nullptr, [&] {
+    if (count == nullptr) throw std::invalid_argument("count is NULL");
+    if (capacity > 0 && hashes == nullptr) throw std::invalid_argument("hashes must not be NULL when capacity > 0");
+    nudeguard::ParsedHashList list;
+    try {
+      list = nudeguard::parse_hash_list(text, size);
+    } catch (const nudeguard::HashListSyntaxError& e) {
+      if (error_line != nullptr) *error_line = e.line();
+      throw std::invalid_argument("line " + std::to_string(e.line()) + ": " + e.what());
+    }
+    const std::size_t n = list.ids.size();
+    const std::size_t written = n < capacity ? n : capacity;
+    if (written > 0) std::memcpy(hashes, list.hashes.data(), written * NG_PDQ_BYTES);
+    for (std::size_t i = 0; ids != nullptr && i < written; ++i) {
+      ids[2 * i] = list.ids[i].offset;
+      ids[2 * i + 1] = list.ids[i].length;
+    }
+    *count = n;
+  });
 }
 
 }  // extern "C"

@@ -1,26 +1,13 @@
 /* Tests the C ABI of PDQ: hashes pinned from the pdqhash package (Meta's C++ behind
  * Python bindings) on a deterministic pattern, the reference's 512 px resize vs
  * NG_PARAM_PDQ_FULL_SIZE, channel orders, dihedral variants, the Hamming scan against a
- * brute-force count, and errors. */
+ * brute-force count, hash-list parsing, and errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "nudeguard.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                          \
-  do {                                            \
-    if (cond) {                                   \
-      ++passed;                                   \
-    } else {                                      \
-      ++failed;                                   \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__);                        \
-      printf("\n");                               \
-    }                                             \
-  } while (0)
 
 /* Same pattern as the generator of the pinned hashes (numpy, int64 arithmetic). */
 static unsigned char* pattern(int w, int h, int bgr) {
@@ -124,6 +111,39 @@ int main(void) {
             strstr(ng_error_string(NULL), "ng_pdq_match(): max_distance 257") != NULL,
         "max_distance 257: %s", ng_error_string(NULL));
 
+  /* Hash lists: comments, IDs after a separator or a quality, CR LF, a byte-order mark. */
+  static const char text[] =
+      "\xEF\xBB\xBF# reported hashes\r\n"
+      "00000000000000000000000000000000000000000000000000000000000000ff\r\n"
+      "\r\n"
+      "  ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789 , case 17 \n"
+      "1111111111111111111111111111111111111111111111111111111111111111\t100\t/data/x.jpg\n"
+      "2222222222222222222222222222222222222222222222222222222222222222,100,a,b";
+  unsigned char parsed[5 * NG_PDQ_BYTES];
+  size_t ids[2 * 5], count = 0, error_line = 99;
+  CHECK(ng_parse_hash_list(text, sizeof text - 1, parsed, ids, 5, &count, &error_line) == 0 && count == 4 &&
+            error_line == 0, "hash list: rc, count %zu: %s", count, ng_error_string(NULL));
+  CHECK(parsed[31] == 0xff && parsed[32] == 0xab && parsed[33] == 0xcd && parsed[64] == 0x11, "hash bytes");
+  CHECK(ids[1] == 0 && ids[3] == 7 && memcmp(text + ids[2], "case 17", 7) == 0, "ID after a comma");
+  CHECK(ids[5] == 11 && memcmp(text + ids[4], "/data/x.jpg", 11) == 0, "ID after a quality");
+  CHECK(ids[7] == 3 && memcmp(text + ids[6], "a,b", 3) == 0, "ID with a comma");
+  CHECK(ng_parse_hash_list(text, sizeof text - 1, NULL, NULL, 0, &count, NULL) == 0 && count == 4, "capacity 0");
+  CHECK(ng_parse_hash_list(text, sizeof text - 1, parsed, NULL, 1, &count, NULL) == 0 && count == 4, "capacity 1");
+  static const char inner_tab[] = "# ok\n01234567890123456789012345678901234567890123456789012345678\t0123,id\n";
+  CHECK(ng_parse_hash_list(inner_tab, sizeof inner_tab - 1, parsed, ids, 5, &count, &error_line) == -1 &&
+            error_line == 2 &&
+            strcmp(ng_error_string(NULL), "ng_parse_hash_list(): line 2: not a hex string: '\\x09' at column 60") == 0,
+        "blank inside a hash: line %zu, %s", error_line, ng_error_string(NULL));
+  static const char short_hash[] = "abc,def\n";
+  CHECK(ng_parse_hash_list(short_hash, sizeof short_hash - 1, parsed, ids, 5, &count, &error_line) == -1 &&
+            error_line == 1 && strstr(ng_error_string(NULL), "line 1: a PDQ hash has 64 hex digits, got 3") != NULL,
+        "short hash: %s", ng_error_string(NULL));
+  static const char latin1_id[] = "0000000000000000000000000000000000000000000000000000000000000000,caf\xe9\n";
+  CHECK(ng_parse_hash_list(latin1_id, sizeof latin1_id - 1, parsed, ids, 5, &count, &error_line) == -1 &&
+            error_line == 1 && strstr(ng_error_string(NULL), "not UTF-8") != NULL,
+        "Latin-1 ID: %s", ng_error_string(NULL));
+  CHECK(ng_parse_hash_list(text, sizeof text - 1, NULL, NULL, 1, &count, NULL) == -1, "NULL hashes with capacity");
+
   /* Errors. */
   CHECK(ng_pdq(NULL, small, 300, 200, 900, NG_PIXEL_RGB8, hash, NULL) == -1, "NULL handle accepted");
   CHECK(ng_pdq(h, small, 300, 200, 100, NG_PIXEL_RGB8, hash, NULL) == -1 &&
@@ -137,6 +157,5 @@ int main(void) {
   free(turned);
   free(list);
   ng_destroy(h);
-  printf("test_pdq: %d passed, %d failed (%s)\n", passed, failed, ng_isa());
-  return failed ? 1 : 0;
+  return check_summary("test_pdq", ng_isa());
 }

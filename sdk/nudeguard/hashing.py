@@ -28,6 +28,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
@@ -71,6 +72,8 @@ _FAST_MIN_SIZE = (512, 512)
 VIDEO_HASHES_PER_SECOND = 1.0
 #: Most frames hashed in one video (an hour at vPDQ's rate); longer ones are spread evenly.
 MAX_VIDEO_HASHES = 3600
+
+_HEX_DIGITS = re.compile("[0-9a-fA-F]{64}")
 
 
 class HashListError(NudeguardError, ValueError):
@@ -182,10 +185,10 @@ def _parse_hex(text: str, what: str) -> bytes:
     text = text.strip()
     if len(text) != 64:
         raise HashListError(f"{what}: a PDQ hash has 64 hex digits, got {len(text)} ({text[:80]!r})")
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise HashListError(f"{what}: not a hex string: {text!r}") from None
+    # Not bytes.fromhex alone: it skips inner whitespace, so "ab cd..." would give 31 bytes.
+    if not _HEX_DIGITS.fullmatch(text):
+        raise HashListError(f"{what}: not a hex string: {text!r}")
+    return bytes.fromhex(text)
 
 
 def hamming_distance(a: Union[PdqHash, Fingerprint, str, bytes], b: Union[PdqHash, Fingerprint, str, bytes]) -> int:
@@ -317,6 +320,27 @@ def _frame_hashes(reader: VideoReader) -> Tuple[FramePdq, ...]:
     return tuple(hashes)
 
 
+class _PackedIds(Sequence[Optional[str]]):
+    """A loaded list's IDs as one UTF-8 blob: entry i is ``blob[ends[i]:ends[i + 1]]``,
+    decoded when a match asks for it (empty: no ID)."""
+
+    def __init__(self, blob: bytes, ends: np.ndarray):
+        self._blob = blob
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError("ID index out of range")
+        index %= len(self)
+        start, stop = self._ends[index], self._ends[index + 1]
+        return self._blob[start:stop].decode("utf-8") if stop > start else None
+
+
 class HashList:
     """PDQ hashes to match against, held as 32 bytes each (n x 32 uint8).
 
@@ -331,7 +355,11 @@ class HashList:
         if ids is not None and len(ids) != len(hashes):
             raise HashListError(f"{len(ids)} ids for {len(hashes)} hashes")
         self._hashes = hashes
-        self._ids: List[Optional[str]] = list(ids) if ids is not None else [None] * len(hashes)
+        self._ids: Sequence[Optional[str]]
+        if isinstance(ids, _PackedIds):
+            self._ids = ids
+        else:
+            self._ids = list(ids) if ids is not None else [None] * len(hashes)
 
     @classmethod
     def from_hashes(cls, hashes: Iterable[Union[str, bytes, PdqHash, Tuple[str, Optional[str]]]]) -> "HashList":
@@ -351,36 +379,24 @@ class HashList:
     @classmethod
     def load(cls, path: Union[str, "os.PathLike[str]"]) -> "HashList":
         """Reads one PDQ hash per line: ``HEX``, ``HEX<sep>ID`` or ``HEX<sep>QUALITY<sep>ID``
-        (what Meta's ``pdq-photo-hasher`` prints), where <sep> is a comma, tab or spaces.
-        Blank lines and lines starting with ``#`` are skipped; anything else that is not
-        64 hex digits raises :class:`HashListError` naming the file and line."""
+        (what Meta's ``pdq-photo-hasher`` prints), where <sep> is a comma if the line has one,
+        else a tab, else spaces; the ID is the rest of the line, trimmed, and must be UTF-8.
+        Blank lines and lines starting with ``#`` are skipped; anything else that is not 64
+        hex digits raises :class:`HashListError` naming the file and line. The parser is
+        native: a million lines load in well under a second."""
         name = os.fspath(path)
         try:
-            with open(path, "r", encoding="utf-8") as f:
-                lines = f.read().splitlines()
+            with open(path, "rb") as f:
+                data = f.read()
         except FileNotFoundError:
             raise HashListError(f"{name}: no such file") from None
-        except UnicodeDecodeError as exc:
-            raise HashListError(f"{name}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
         except OSError as exc:
             raise HashListError(f"{name}: cannot read file: {exc.strerror or exc}") from None
-        rows: List[bytes] = []
-        ids: List[Optional[str]] = []
-        for number, line in enumerate(lines, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            sep = "," if "," in text else "\t" if "\t" in text else None
-            fields = [f.strip() for f in (text.split(sep, 2) if sep else text.split(None, 1))]
-            rows.append(_parse_hex(fields[0], f"{name}:{number}"))
-            if len(fields) == 3 and sep and fields[1].isdigit():
-                ids.append(fields[2] or None)  # hash,quality,id
-            elif len(fields) >= 2:
-                ids.append(sep.join(fields[1:]) if sep else fields[1])
-            else:
-                ids.append(None)
-        array = np.frombuffer(b"".join(rows), np.uint8).reshape(len(rows), 32)
-        return cls(array, ids)
+        try:
+            hashes, ids, id_ends = _native.parse_hash_list(data)
+        except ValueError as exc:
+            raise HashListError(f"{name}:{str(exc)[len('line '):]}") from None
+        return cls(hashes, _PackedIds(ids, id_ends))
 
     def __len__(self) -> int:
         return len(self._hashes)

@@ -1,11 +1,12 @@
 """Coverage-guided fuzzing (atheris) of ``HashList.load``: a hash list comes from outside
 (a hotline, a partner), so any file must load or raise :class:`nudeguard.HashListError`
-naming the line, and what loads must match itself. Run (``pip install '.[fuzz]'``)::
+naming the file and line, and what loads must match itself. Run (``pip install '.[fuzz]'``)::
 
-    python tests/fuzz/fuzz_hash_list.py -max_total_time=60 build/fuzz/corpus/hash_list tests/fuzz/corpus/hash_list
+    python tests/fuzz/fuzz_hash_list.py -max_total_time=60 build/fuzz/corpus/hash_list native/fuzz/corpus/fuzz_hash_list
 
-The parser is Python (``sdk/nudeguard/hashing.py``), so the fuzzer looks for exceptions of
-the wrong type and wrong results rather than memory errors. Not collected by pytest.
+The parser itself is native and fuzzed for memory errors by ``native/fuzz/fuzz_hash_list.cpp``
+(the seeds are shared); this harness covers the Python side: exception types, messages, the
+packed IDs and matching. Not collected by pytest.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ def test_one_input(data: bytes) -> None:
             raise AssertionError(f"error does not name the file: {exc}") from None
         return
     for index in range(min(len(hashes), 3)):
-        entry = hashes._hashes[index].tobytes()
+        entry = hashes.hashes[index].tobytes()
         matches = hashes.match(nudeguard.PdqHash(entry.hex(), 100), max_distance=0)
-        if not any(m.index == index and m.distance == 0 for m in matches):
+        mine = [m for m in matches if m.index == index and m.distance == 0]
+        if not mine:
             raise AssertionError(f"entry {index} does not match itself")
+        if mine[0].id is not None and (not mine[0].id or mine[0].id != mine[0].id.strip(" \t\r\v\f") or "\n" in mine[0].id):
+            raise AssertionError(f"entry {index} has an untrimmed or multi-line id {mine[0].id!r}")
 
 
 if __name__ == "__main__":
