@@ -5,21 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "nudeguard.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                          \
-  do {                                            \
-    if (cond) {                                   \
-      ++passed;                                   \
-    } else {                                      \
-      ++failed;                                   \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__);                        \
-      printf("\n");                               \
-    }                                             \
-  } while (0)
 
 static unsigned int rng = 12345u;
 static unsigned char rand_byte(void) {
@@ -170,6 +157,5 @@ int main(void) {
   test_accuracy_and_in_place();
   test_constant_tiny_and_veil();
   test_errors();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_summary("test_blur", ng_isa());
 }

@@ -1,7 +1,7 @@
 // Every preprocessing kernel set this build can run on this CPU against the scalar
 // reference, bit for bit: the whole pipeline over random sizes, strides, formats, odd widths
 // and unaligned buffers, and the row kernels alone over odd lengths and offsets.
-// Exits non-zero on the first mismatch; prints which sets it compared.
+// Reports every mismatch and exits non-zero if there was one; prints which sets it compared.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,23 +11,12 @@
 #include <vector>
 
 #include "../src/isa.h"
+#include "check.h"
 #include "../src/kernels.h"
 
 namespace ng = nudeguard;
 
 namespace {
-
-int failures = 0;
-
-#define EXPECT(cond, ...)                                  \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      ++failures;                                          \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-      std::printf(__VA_ARGS__);                            \
-      std::printf("\n");                                   \
-    }                                                      \
-  } while (0)
 
 std::mt19937_64 rng(20240607);
 
@@ -107,7 +96,7 @@ void test_pipeline(const ng::Kernels& set, int rounds) {
     for (std::size_t i = 0; i < bytes; ++i) src.data[i] = static_cast<std::uint8_t>(rng());
     const std::vector<std::uint8_t> want = run(k, &ng::scalar::kernels, src.data);
     const std::vector<std::uint8_t> got = run(k, &set, src.data);
-    EXPECT(want == got, "%s: pipeline differs from scalar: %s", set.name, describe(k).c_str());
+    CHECK(want == got, "%s: pipeline differs from scalar: %s", set.name, describe(k).c_str());
   }
 }
 
@@ -126,7 +115,7 @@ void test_row_kernels(const ng::Kernels& set) {
     b = a;
     ref.vacc_q(a.data() + off, row.data() + off, w, n);
     set.vacc_q(b.data() + off, row.data() + off, w, n);
-    EXPECT(a == b, "%s: vacc_q n=%d", set.name, n);
+    CHECK(a == b, "%s: vacc_q n=%d", set.name, n);
 
     std::vector<float> fa(n + 4), fb;
     for (auto& v : fa) v = uniform_f(0.0f, 255.0f);
@@ -134,14 +123,14 @@ void test_row_kernels(const ng::Kernels& set) {
     const float fw = uniform_f(0.0f, 1.0f);
     ref.vacc_f(fa.data() + off, frow.data() + off, fw, n);
     set.vacc_f(fb.data() + off, frow.data() + off, fw, n);
-    EXPECT(std::memcmp(fa.data(), fb.data(), fa.size() * sizeof(float)) == 0, "%s: vacc_f n=%d", set.name, n);
+    CHECK(std::memcmp(fa.data(), fb.data(), fa.size() * sizeof(float)) == 0, "%s: vacc_f n=%d", set.name, n);
 
     std::vector<std::int32_t> acc(n + 4);
     for (auto& v : acc) v = uniform(0, 255 << (ng::kRowBits + ng::kWeightBits));
     std::vector<std::uint8_t> qa(n + 8, 0xAB), qb(n + 8, 0xAB);
     ref.store_q_u8(acc.data() + off, n, qa.data() + off);
     set.store_q_u8(acc.data() + off, n, qb.data() + off);
-    EXPECT(qa == qb, "%s: store_q_u8 n=%d", set.name, n);
+    CHECK(qa == qb, "%s: store_q_u8 n=%d", set.name, n);
 
     // Values around the clamping limits and exact halves, where rounding modes differ.
     std::vector<float> facc(n + 4);
@@ -151,15 +140,15 @@ void test_row_kernels(const ng::Kernels& set) {
     std::vector<std::uint8_t> ua(n + 8, 0xAB), ub(n + 8, 0xAB);
     ref.store_f_u8(facc.data() + off, n, mul, add, ua.data() + off);
     set.store_f_u8(facc.data() + off, n, mul, add, ub.data() + off);
-    EXPECT(ua == ub, "%s: store_f_u8 n=%d", set.name, n);
+    CHECK(ua == ub, "%s: store_f_u8 n=%d", set.name, n);
     std::vector<std::int8_t> ia(n + 8, 0x2B), ib(n + 8, 0x2B);
     ref.store_f_i8(facc.data() + off, n, mul, add, ia.data() + off);
     set.store_f_i8(facc.data() + off, n, mul, add, ib.data() + off);
-    EXPECT(ia == ib, "%s: store_f_i8 n=%d", set.name, n);
+    CHECK(ia == ib, "%s: store_f_i8 n=%d", set.name, n);
     std::vector<float> fa2(n + 8, 7.0f), fb2(n + 8, 7.0f);
     ref.store_f_f32(facc.data() + off, n, mul, add, fa2.data() + off);
     set.store_f_f32(facc.data() + off, n, mul, add, fb2.data() + off);
-    EXPECT(std::memcmp(fa2.data(), fb2.data(), fa2.size() * sizeof(float)) == 0, "%s: store_f_f32 n=%d", set.name,
+    CHECK(std::memcmp(fa2.data(), fb2.data(), fa2.size() * sizeof(float)) == 0, "%s: store_f_f32 n=%d", set.name,
            n);
   }
 }
@@ -179,7 +168,6 @@ int main(int argc, char** argv) {
     ++compared;
   }
   // The active set (NUDEGUARD_FORCE_ISA) is one of them or scalar itself.
-  std::printf("active: %s; %d kernel sets compared, %d failures\n", ng::active_kernels().name, compared,
-              failures);
-  return failures != 0;
+  std::printf("%d kernel sets compared with scalar\n", compared);
+  return check_summary("test_kernels", ng::active_kernels().name);
 }

@@ -5,21 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "nudeguard.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (cond) {                                           \
-      ++passed;                                           \
-    } else {                                              \
-      ++failed;                                           \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-      printf(__VA_ARGS__);                                \
-      printf("\n");                                       \
-    }                                                     \
-  } while (0)
 
 static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
 
@@ -286,6 +273,5 @@ int main(void) {
   test_errors();
   test_fixed_cases();
   test_random_cases();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return check_summary("test_preprocess", ng_isa());
 }
