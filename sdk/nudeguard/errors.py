@@ -20,3 +20,8 @@ class ModelError(NudeguardError, RuntimeError):
 
 class PolicyError(NudeguardError, ValueError):
     """A policy input is invalid, e.g. a :class:`~nudeguard.Person` with age -3 or 300."""
+
+
+def closed_guard_error() -> ValueError:
+    """What a closed Guard's methods raise: a programmer error, so a plain ``ValueError``."""
+    return ValueError("this Guard is closed; create a new one with nudeguard.Guard()")

@@ -17,7 +17,7 @@ import numpy as np
 from . import _native
 from ._runtime import RUNTIMES, Runtime, load_runtime
 from .blur import Size, _veil_size, veil
-from .errors import ImageError, ModelError, NudeguardError
+from .errors import ImageError, ModelError, NudeguardError, closed_guard_error
 from .image import DEFAULT_MAX_PIXELS, ColorOrder, ImageInput, Pixels, describe, load_pixels
 from .messages import SafetyWarning, resolve_locale, warning_for
 from .model import BUNDLED_MODEL, ModelCard, load_card, softmax_score
@@ -511,7 +511,7 @@ class Guard:
 
     def _require_open(self) -> None:
         if self._closed:
-            raise ValueError("this Guard is closed; create a new one with nudeguard.Guard()")
+            raise closed_guard_error()
 
     def _release(self, worker: _Worker) -> None:
         with self._available:

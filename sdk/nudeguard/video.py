@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from . import _native
-from .errors import ImageError, NudeguardError
+from .errors import ImageError, NudeguardError, closed_guard_error
 from .image import Pixels, _check_pixels, _read_bytes, describe, load_frames
 
 __all__ = [
@@ -487,7 +487,7 @@ class LiveStream:
         with self._condition:
             self._raise_callback_error()
             if self._stopped:
-                raise ValueError("this Guard is closed; create a new one with nudeguard.Guard()")
+                raise closed_guard_error()
             if self._slot is not None:
                 self.frames_dropped += 1
             self._slot = (pixels, timestamp_ms)
