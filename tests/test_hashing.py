@@ -379,6 +379,49 @@ def test_cli_hash_reports_unreadable_files_and_exits_2(capsys, tmp_path):
     assert captured.out.count("\n") == 1
 
 
+def test_cli_match_finds_rotated_copies_and_video_seconds_in_a_list_written_by_hash(capsys, tmp_path):
+    camera, gravel = FIXTURES / "benign" / "camera.jpg", FIXTURES / "benign" / "gravel.jpg"
+    listing = tmp_path / "reported.tsv"
+    assert cli_main(["hash", str(camera), str(FIXTURES / "benign" / "coffee.jpg")]) == 0
+    listing.write_text(capsys.readouterr().out)  # `hash` output is a list: HEX<tab>QUALITY<tab>md5<tab>path
+    pixels = cv2.imread(str(camera))
+    turned = tmp_path / "turned.jpg"
+    cv2.imwrite(str(turned), cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE), [cv2.IMWRITE_JPEG_QUALITY, 70])
+    clip = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (pixels.shape[1], pixels.shape[0]))
+    for i in range(25):  # 2.5 s: gravel, then the camera photo from 1.0 s on
+        writer.write(pixels if i >= 10 else cv2.resize(cv2.imread(str(gravel)), pixels.shape[1::-1]))
+    writer.release()
+
+    assert cli_main(["match", str(listing), str(turned), str(gravel), str(clip)]) == 1
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    expected_id = f"{hashlib.md5(camera.read_bytes()).hexdigest()}\t{camera}"
+    assert rows[0][0] == str(turned) and rows[0][2] == "rotate90" and int(rows[0][1]) <= 31
+    assert "\t".join(rows[0][4:]) == expected_id
+    assert [row[0] for row in rows[1:]] == [f"{clip}#t=1", f"{clip}#t=2"]  # seconds 0 is gravel
+    assert all(int(row[1]) <= 31 for row in rows[1:])
+
+    assert cli_main(["match", "--no-rotations", "--json", str(listing), str(turned), str(camera)]) == 1
+    found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(f["path"], f["distance"], f["transform"]) for f in found] == [(str(camera), 0, "original")]
+    assert cli_main(["match", str(listing), str(gravel)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_cli_match_reports_unreadable_lists_and_flat_images(capsys, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a hash\n")
+    assert cli_main(["match", str(bad), str(FIXTURES / "benign" / "camera.jpg")]) == 2
+    assert "bad.txt:1: a PDQ hash has 64 hex digits, got 3" in capsys.readouterr().err
+    listing = tmp_path / "list.txt"
+    listing.write_text("0" * 64 + "\n")
+    flat = tmp_path / "flat.png"
+    cv2.imwrite(str(flat), np.full((64, 64, 3), 128, np.uint8))
+    assert cli_main(["match", str(listing), str(flat), str(tmp_path / "missing.jpg")]) == 2
+    err = capsys.readouterr().err
+    assert "flat.png: PDQ quality 0 < 50, too flat to match" in err and "missing.jpg: no such file" in err
+
+
 _FORCED_WORKER = """
 import json, numpy as np, nudeguard
 rng = np.random.default_rng(5)

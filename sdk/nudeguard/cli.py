@@ -148,6 +148,46 @@ def _hash(args: argparse.Namespace) -> int:
     return status
 
 
+def _match(args: argparse.Namespace) -> int:
+    from .hashing import DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
+
+    try:
+        hash_list = HashList.load(args.list)
+    except NudeguardError as exc:
+        print(f"nudeguard: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    status = EXIT_OK
+    for path in args.paths:
+        try:
+            if video_container(path) is not None:  # one hash a second, each matched as it is
+                video = fingerprint(path)
+                queries = [(f"{path}#t={f.timestamp_ms / 1000:g}", PdqHash(f.pdq, f.quality)) for f in video.frames]
+            else:  # rotated and mirrored copies match too
+                variants = pdq_dihedral(path, fast=args.fast)
+                queries = [(path, variants if args.rotations else variants[0])]
+        except NudeguardError as exc:
+            print(f"nudeguard: error: {exc}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        found = []
+        for where, query in queries:
+            quality = (query[0] if isinstance(query, tuple) else query).quality
+            if quality < DEFAULT_MIN_QUALITY:
+                print(f"nudeguard: {where}: PDQ quality {quality} < {DEFAULT_MIN_QUALITY}, too flat to match",
+                      file=sys.stderr)
+                continue
+            found += [(where, m) for m in hash_list.match(query, args.max_distance)]
+        if found and status == EXIT_OK:
+            status = EXIT_SENSITIVE
+        for where, m in found:
+            if args.json:
+                print(json.dumps({"path": where, "index": m.index, "id": m.id, "hash": m.hex,
+                                  "distance": m.distance, "transform": m.transform}))
+            else:
+                print(f"{where}\t{m.distance}\t{m.transform}\t{m.hex}\t{m.id or ''}")
+    return status
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench import format_report, run
     from .image import _read_bytes
@@ -176,6 +216,13 @@ def _write(output: str, result: "np.ndarray") -> int:
     except OSError as exc:
         raise ImageError(f"{output}: cannot write file: {exc.strerror or exc}") from None
     return EXIT_OK
+
+
+def _bits(text: str) -> int:
+    value = int(text) if text.strip().isdigit() else -1
+    if not 0 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bits from 0 to 256")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,6 +283,25 @@ def build_parser() -> argparse.ArgumentParser:
     hash_cmd.add_argument("--fast", action="store_true",
                           help="decode JPEGs at a reduced DCT scale first (within a few bits of the default)")
     hash_cmd.set_defaults(run=_hash)
+    match_cmd = commands.add_parser(
+        "match", help="match images against a PDQ hash list (e.g. a list of reported images)",
+        description="Hash each image (and its rotations and mirror images) or each second of a video on this "
+                    "machine and print the entries of LIST within --max-distance bits: path (a video's with "
+                    "#t=SECONDS), distance, transform, the entry's hash and ID, tab-separated, nearest first "
+                    "(or JSON lines with --json). LIST has one hash per line: HEX, HEX,ID or HEX,QUALITY,ID. "
+                    "Exit 0 when nothing matched, 1 when anything did, 2 when LIST or a file could not be "
+                    "read (2 wins over 1).",
+    )
+    match_cmd.add_argument("list", metavar="LIST")
+    match_cmd.add_argument("paths", nargs="+", metavar="PATH")
+    match_cmd.add_argument("--max-distance", type=_bits, default=31, metavar="BITS",
+                           help="largest Hamming distance that matches, 0..256 (default: 31, Meta's)")
+    match_cmd.add_argument("--no-rotations", dest="rotations", action="store_false",
+                           help="match images as they are, not also rotated or mirrored")
+    match_cmd.add_argument("--fast", action="store_true",
+                           help="decode JPEGs at a reduced DCT scale first (within a few bits of the default)")
+    match_cmd.add_argument("--json", action="store_true", help="one JSON object per match")
+    match_cmd.set_defaults(run=_match)
     bench_cmd = commands.add_parser(
         "bench", help="latency per stage of a check, on a generated 12 MP photo",
         description="Time each stage of a check (decode, preprocess, inference, veil, hash) and the whole "
