@@ -3,6 +3,7 @@ model's resize size, EXIF orientation, and every supported container."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -203,6 +204,19 @@ def test_gif_decodes_its_first_frame():
     pixels = load_pixels(encode(".gif", img))
     assert pixels.array.shape == (24, 32, 3)
     assert np.abs(pixels.array.astype(int) - img).mean() < 30  # fixed palette with dithering
+
+
+@needs_gif
+def test_gif_with_a_background_index_past_its_palette_decodes_like_browsers_do():
+    from PIL import Image
+
+    encoded = io.BytesIO()
+    Image.fromarray(photo(24, 32)).quantize(16).save(encoded, "GIF")
+    data = bytearray(encoded.getvalue())
+    assert data[10] & 0x80 and 2 << (data[10] & 7) == 16
+    valid = load_pixels(bytes(data)).array
+    data[11] = 99  # past the 16-colour palette: OpenCV 5 alone refuses the file
+    np.testing.assert_array_equal(load_pixels(bytes(data)).array, valid)
 
 
 @pytest.mark.skipif(opencv_has_gif(), reason="this OpenCV decodes GIF")

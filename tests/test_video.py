@@ -312,10 +312,13 @@ def gif(frames: List[np.ndarray]) -> bytes:
     return buf.tobytes()
 
 
-@pytest.mark.skipif(not hasattr(cv2, "imencodeanimation") or cv2.imdecode(
+needs_gif_animation = pytest.mark.skipif(not hasattr(cv2, "imencodeanimation") or cv2.imdecode(
     np.frombuffer(b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
                   b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", np.uint8), cv2.IMREAD_COLOR) is None,
     reason=f"OpenCV {cv2.__version__} has no GIF codec or animation API (needs 4.12+)")
+
+
+@needs_gif_animation
 def test_gif_with_one_sensitive_frame_in_the_middle(guard):
     data = gif([frame(i, sensitive=i == 10) for i in range(20)])
     result = guard.check_video(data)
@@ -327,6 +330,25 @@ def test_gif_with_one_sensitive_frame_in_the_middle(guard):
     assert 10 not in _sample(20, 8)
     assert guard.scan(data).sensitive
     assert guard.check_outgoing(data, sender=Person(age=15)).action is Action.CONFIRM
+
+
+@needs_gif_animation
+def test_gif_with_a_background_index_past_its_palette_is_still_checked(guard):
+    # Browsers and Pillow ignore such an index; OpenCV 5 refused the whole file, so a sender
+    # could have made any GIF uncheckable by changing one header byte.
+    from PIL import Image  # OpenCV writes 256-colour palettes, where every index is valid
+
+    pictures = [Image.fromarray(cv2.cvtColor(frame(i, sensitive=i == 10), cv2.COLOR_BGR2RGB)).quantize(128)
+                for i in range(20)]
+    encoded = io.BytesIO()
+    pictures[0].save(encoded, "GIF", save_all=True, append_images=pictures[1:], duration=100)
+    data = bytearray(encoded.getvalue())
+    assert data[10] & 0x80 and 2 << (data[10] & 7) == 128  # a global palette of 128 colours
+    data[11] = 200
+    result = guard.check_video(bytes(data))
+    assert result.sensitive and result.sensitive_timestamps_ms == (1000,)
+    assert guard.check_outgoing(bytes(data), sender=Person(age=15)).action is Action.CONFIRM
+    assert nudeguard.fingerprint(bytes(data)).pdq == nudeguard.fingerprint(bytes(data[:11]) + b"\x00" + bytes(data[12:])).pdq
 
 
 def test_wrong_mode_calls_name_the_method_to_use(benign_mp4):

@@ -168,9 +168,19 @@ def _opencv_decodes_gif() -> bool:
     return cv2.imdecode(np.frombuffer(_TINY_GIF, np.uint8), cv2.IMREAD_COLOR) is not None
 
 
+def _with_valid_gif_background(data: bytes) -> bytes:
+    """OpenCV 5 refuses a GIF whose background colour index lies past its global colour
+    table, which browsers and Pillow ignore, so any sender could make a GIF uncheckable. The
+    index only picks the fill behind the frames: a copy with index 0 decodes the same."""
+    if len(data) > 12 and data[:3] == b"GIF" and data[10] & 0x80 and data[11] >= 2 << (data[10] & 7):
+        return data[:11] + b"\x00" + data[12:]
+    return data
+
+
 def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_pixels: int) -> Pixels:
     if not data:
         raise ImageError(f"{source}: empty input, no image data")
+    data = _with_valid_gif_background(data)
     header = _native.probe_image(data)
     flag = cv2.IMREAD_COLOR
     if header is not None and header[1] == 0:
@@ -298,6 +308,7 @@ def load_frames(
         kind, width, height = header
         if kind == "GIF" or (kind == "WebP" and _is_animated_webp(data)):
             _check_pixels(source, f"the {kind} image", width, height, max_pixels)
+            data = _with_valid_gif_background(data)
             animation = _decode_animation(data, source, kind, width, height, max_pixels, max_frames)
             if animation is not None:
                 return animation
