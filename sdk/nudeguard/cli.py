@@ -24,6 +24,8 @@ EXIT_OK = 0
 EXIT_SENSITIVE = 1
 EXIT_BAD_INPUT = 2
 
+_FAST_HELP = "decode JPEGs at a reduced DCT scale first (within a few bits of the default)"
+
 
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
@@ -149,13 +151,14 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from .hashing import DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
+    from .hashing import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
 
     try:
         hash_list = HashList.load(args.list)
     except NudeguardError as exc:
         print(f"nudeguard: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    max_distance = DEFAULT_MAX_DISTANCE if args.max_distance is None else args.max_distance
     status = EXIT_OK
     for path in args.paths:
         try:
@@ -176,7 +179,7 @@ def _match(args: argparse.Namespace) -> int:
                 print(f"nudeguard: {where}: PDQ quality {quality} < {DEFAULT_MIN_QUALITY}, too flat to match",
                       file=sys.stderr)
                 continue
-            found += [(where, m) for m in hash_list.match(query, args.max_distance)]
+            found += [(where, m) for m in hash_list.match(query, max_distance)]
         if found and status == EXIT_OK:
             status = EXIT_SENSITIVE
         for where, m in found:
@@ -281,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     hash_cmd.add_argument("--full-size", action="store_true",
                           help="hash the full-size pixels (default: Meta's pipeline, 512 px for large images)")
     hash_cmd.add_argument("--fast", action="store_true",
-                          help="decode JPEGs at a reduced DCT scale first (within a few bits of the default)")
+                          help=_FAST_HELP)
     hash_cmd.set_defaults(run=_hash)
     match_cmd = commands.add_parser(
         "match", help="match images against a PDQ hash list (e.g. a list of reported images)",
@@ -294,12 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match_cmd.add_argument("list", metavar="LIST")
     match_cmd.add_argument("paths", nargs="+", metavar="PATH")
-    match_cmd.add_argument("--max-distance", type=_bits, default=31, metavar="BITS",
-                           help="largest Hamming distance that matches, 0..256 (default: 31, Meta's)")
+    match_cmd.add_argument("--max-distance", type=_bits, default=None, metavar="BITS",
+                           help="largest Hamming distance that matches, 0..256 (default: Meta's 31)")
     match_cmd.add_argument("--no-rotations", dest="rotations", action="store_false",
                            help="match images as they are, not also rotated or mirrored")
     match_cmd.add_argument("--fast", action="store_true",
-                           help="decode JPEGs at a reduced DCT scale first (within a few bits of the default)")
+                           help=_FAST_HELP)
     match_cmd.add_argument("--json", action="store_true", help="one JSON object per match")
     match_cmd.set_defaults(run=_match)
     bench_cmd = commands.add_parser(
