@@ -142,14 +142,8 @@ ParsedHashList parse_hash_list(const char* text, std::size_t size) {
     const Range content = Range{line_start, line_end}.trimmed();
     if (content.size() == 0 || *content.begin == '#') continue;
 
-    char sep = content.find(',') ? ',' : content.find('\t') ? '\t' : ' ';
-    const char* hash_end = content.end;
-    if (sep == ' ') {
-      hash_end = content.begin;
-      while (hash_end < content.end && !is_blank(*hash_end)) ++hash_end;
-    } else {
-      hash_end = content.find(sep);
-    }
+    const char sep = content.find(',') ? ',' : content.find('\t') ? '\t' : ' ';
+    const char* hash_end = sep == ' ' ? std::find_if(content.begin, content.end, is_blank) : content.find(sep);
     append_hash(Range{content.begin, hash_end}.trimmed(), line_start, line, list.hashes);
     TextSpan id;
     if (hash_end < content.end) {
