@@ -177,6 +177,9 @@ def test_locale_per_guard_and_per_call(guard):
         assert german.options.locale == "de"
         verdict = german.check_outgoing(SENSITIVE, sender=TEEN)
         assert verdict.warning.locale == "de" and verdict.warning.confirm_label == "Trotzdem senden"
+        # The guard-wide tag keeps its region: Austria's helpline, not Germany's.
+        phones = {r.phone for r in verdict.warning.resources if r.phone}
+        assert "147" in phones and "116 111" not in phones
     assert guard.check_outgoing(SENSITIVE, sender=TEEN, locale="de").warning.locale == "de"
     assert guard.check_outgoing(SENSITIVE, sender=TEEN, locale="xx-YY").warning.locale == "en"
 

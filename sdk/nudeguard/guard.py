@@ -544,7 +544,7 @@ class Guard:
         result, _, error = self._checked(image, color_order)
         sensitive = result is not None and result.sensitive
         action = Policy.outgoing_action(sender, sensitive, failed=error is not None)
-        warning = warning_for("outgoing", sender.age_group, locale or self._locale) if action is Action.CONFIRM else None
+        warning = warning_for("outgoing", sender.age_group, locale or self._options.locale) if action is Action.CONFIRM else None
         return OutgoingVerdict(action=action, score=None if result is None else result.score, warning=warning,
                                error=error, sensitive=sensitive)
 
@@ -577,7 +577,7 @@ class Guard:
         warning = None
         veiled = None
         if action is Action.VEIL:
-            warning = warning_for("incoming", recipient.age_group, locale or self._locale)
+            warning = warning_for("incoming", recipient.age_group, locale or self._options.locale)
             if pixels is not None:
                 veiled = _veiled(pixels, preview_size)
         return IncomingVerdict(action=action, score=None if result is None else result.score, warning=warning,

@@ -1,10 +1,17 @@
 """Localized warnings, returned as structured data so a client renders them natively.
 
-The texts live in message catalogues, ``nudeguard/locales/<language>.json`` (English and
-German), shipped as package data. Every catalogue has the same keys and the same
-``{placeholders}`` as the English one (a test checks it); only ``helplines`` differs per
-locale. An unknown locale falls back to English; ``"de-AT"``, ``"de_AT.UTF-8"`` and ``"DE"``
+The texts live in message catalogues, ``nudeguard/locales/<language>.json`` (English, German,
+Spanish, French, Italian, Portuguese), shipped as package data: image warnings, the chat
+notices (``conversation``), safety tips and where to get help. Every catalogue has the same keys
+and the same ``{placeholders}`` as the English one (a test checks it); only ``local_services``
+differs. An unknown language falls back to English; ``"de-AT"``, ``"de_AT.UTF-8"`` and ``"DE"``
 all select German.
+
+``local_services`` lists helplines (someone to talk to) and reporting services (a hotline or
+the police) per country, each with the URL of the page that confirms it (``source``), and a
+default country. The region of the locale tag picks the country (``"de-AT"`` → Austria,
+``"pt-BR"`` → Brazil, ``"fr_CA.UTF-8"`` → Canada); a tag without a region gets the default
+country, one with a region the catalogue does not list only the international services.
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "RESOURCE_KINDS",
     "AgeGroup",
     "Prompt",
     "Resource",
     "SafetyWarning",
     "available_locales",
+    "resolve_country",
     "resolve_locale",
 ]
 
@@ -34,6 +43,13 @@ DEFAULT_LOCALE = "en"
 
 #: The order safety tips are shown in.
 TIP_KEYS = ("dont_pay", "dont_send_more", "stop_replying", "block", "report", "keep_evidence", "talk")
+
+#: ``Resource.kind``: someone to talk to, a place to report illegal content or abuse (a hotline or
+#: the police), or a service that gets intimate images taken down.
+RESOURCE_KINDS = ("helpline", "report", "removal")
+
+# A region subtag: two letters (ISO 3166-1) or three digits (UN M.49, e.g. "419" for Latin America).
+_REGION = re.compile(r"[A-Za-z]{2}|[0-9]{3}")
 
 
 class AgeGroup(enum.Enum):
@@ -49,12 +65,18 @@ class AgeGroup(enum.Enum):
 
 @dataclass(frozen=True)
 class Resource:
-    """Somewhere to get help: a service (with a link) or a helpline (with a phone number)."""
+    """Somewhere to get help: a service (with a link), a helpline (with a phone number, often a link too)."""
 
     name: str
     url: Optional[str]
     description: str
     phone: Optional[str] = None
+    kind: Optional[str] = None
+    """One of :data:`RESOURCE_KINDS`: ``"helpline"``, ``"report"`` or ``"removal"``."""
+    source: Optional[str] = None
+    """For a country's helplines and reporting services: the URL of the organisation's own page
+    (or an official government page) that confirms the number and link. ``None`` for the
+    international services (Take It Down, StopNCII, the CyberTipline)."""
 
 
 @dataclass(frozen=True)
@@ -88,26 +110,52 @@ class SafetyWarning:
     """Don't pay, don't send more, stop replying, block, report, keep evidence, talk to someone."""
     resources: Tuple[Resource, ...]
     """Removal services for the person's age (Take It Down under 18, StopNCII 18+), the NCMEC
-    CyberTipline, then the locale's helplines."""
+    CyberTipline, then the helplines and reporting services of the locale's country."""
     locale: str
-    """The catalogue the texts come from (``"en"``, ``"de"``)."""
+    """The catalogue the texts come from (``"en"``, ``"de"``, ``"es"``, ``"fr"``, ``"it"``, ``"pt"``)."""
     confirmation: Optional[Prompt] = None
     """Incoming images only: the "view anyway?" question asked after ``confirm_label``."""
 
 
+@functools.lru_cache(maxsize=1)
+def _languages() -> Tuple[str, ...]:
+    return tuple(sorted(path.stem for path in LOCALES_DIR.glob("*.json")))
+
+
 def available_locales() -> List[str]:
-    """Languages with a catalogue, e.g. ``["de", "en"]``."""
-    return sorted(path.stem for path in LOCALES_DIR.glob("*.json"))
+    """Languages with a catalogue: ``["de", "en", "es", "fr", "it", "pt"]``."""
+    return list(_languages())
+
+
+def _subtags(locale: Optional[str]) -> List[str]:
+    """``"de_AT.UTF-8@euro"`` → ``["de", "AT"]``: the tag without its encoding and modifier."""
+    if not locale:
+        return []
+    if not isinstance(locale, str):
+        raise TypeError(f"locale must be a string such as 'en' or 'de-AT', got {type(locale).__name__}")
+    tag = re.split(r"[.@]", locale.strip(), maxsplit=1)[0]
+    return [part for part in re.split(r"[-_]", tag) if part]
 
 
 def resolve_locale(locale: Optional[str]) -> str:
     """The catalogue for a locale tag: ``"de-AT"`` → ``"de"``; unknown or ``None`` → ``"en"``."""
-    if not locale:
-        return DEFAULT_LOCALE
-    if not isinstance(locale, str):
-        raise TypeError(f"locale must be a string such as 'en' or 'de-AT', got {type(locale).__name__}")
-    language = re.split(r"[-_.@]", locale.strip(), maxsplit=1)[0].lower()
-    return language if language in available_locales() else DEFAULT_LOCALE
+    subtags = _subtags(locale)
+    language = subtags[0].lower() if subtags else DEFAULT_LOCALE
+    return language if language in _languages() else DEFAULT_LOCALE
+
+
+def resolve_country(locale: Optional[str]) -> Optional[str]:
+    """The country whose helplines a locale tag gets, within its catalogue: ``"de-AT"`` → ``"AT"``,
+    ``"fr_CA.UTF-8"`` → ``"CA"``; no region → the catalogue's default country (``"de"`` →
+    ``"DE"``); a region the catalogue does not list (``"es-MX"``, ``"de-US"``, ``"es-419"``) →
+    ``None``: another country's short codes would not work there, so only the international
+    services are shown."""
+    services = catalogue(resolve_locale(locale))["local_services"]
+    # The region is the first subtag after the language that is not a script ("zh-Hant-TW").
+    regions = [part.upper() for part in _subtags(locale)[1:] if _REGION.fullmatch(part)]
+    if not regions:
+        return services["default_country"]  # type: ignore[no-any-return]
+    return regions[0] if regions[0] in services["countries"] else None
 
 
 @functools.lru_cache(maxsize=None)
@@ -123,14 +171,15 @@ def _prompt(entry: Dict[str, str], locale: str) -> Prompt:
 
 def _resource(entry: Dict[str, str]) -> Resource:
     return Resource(name=entry["name"], url=entry.get("url"), description=entry["description"],
-                    phone=entry.get("phone"))
+                    phone=entry.get("phone"), kind=entry["kind"], source=entry.get("source"))
 
 
 def resources_for(group: AgeGroup, locale: Optional[str]) -> Tuple[Resource, ...]:
     """Help for a person of ``group``: Take It Down (under 18 or unknown), StopNCII (18+ or
-    unknown), the NCMEC CyberTipline, then the locale's helplines."""
-    language = resolve_locale(locale)
-    cat = catalogue(language)
+    unknown), the NCMEC CyberTipline, then the helplines and reporting services of the
+    locale's country (:func:`resolve_country`). Pass the full tag (``"de-AT"``), not just the
+    language, or the country is the catalogue's default."""
+    cat = catalogue(resolve_locale(locale))
     keys = []
     if group in (AgeGroup.MINOR, AgeGroup.UNKNOWN):
         keys.append("take_it_down")
@@ -138,13 +187,15 @@ def resources_for(group: AgeGroup, locale: Optional[str]) -> Tuple[Resource, ...
         keys.append("stopncii")
     keys.append("cybertipline")
     found = [_resource(cat["resources"][key]) for key in keys]
-    found += [_resource(entry) for entry in cat["helplines"].values()]
+    country = resolve_country(locale)
+    if country is not None:
+        found += [_resource(entry) for entry in cat["local_services"]["countries"][country]]
     return tuple(found)
 
 
 def warning_for(direction: str, group: AgeGroup, locale: Optional[str]) -> SafetyWarning:
     """The warning for ``direction`` ``"outgoing"`` or ``"incoming"``. Unknown ages get the
-    minor wording."""
+    minor wording; the locale's region picks the country of the helplines."""
     language = resolve_locale(locale)
     cat = catalogue(language)
     wording = "adult" if group is AgeGroup.ADULT else "minor"
@@ -156,7 +207,7 @@ def warning_for(direction: str, group: AgeGroup, locale: Optional[str]) -> Safet
         cancel_label=entry["cancel"],
         tips_title=cat["tips_title"],
         tips=tuple(cat["tips"][key] for key in TIP_KEYS),
-        resources=resources_for(group, language),
+        resources=resources_for(group, locale),
         locale=language,
         confirmation=_prompt(cat["view_anyway"], language) if direction == "incoming" else None,
     )
