@@ -22,7 +22,7 @@ from .policy import Action, Person, Policy
 from .video import RunningMode, VideoClassification
 
 if TYPE_CHECKING:
-    from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind,
+    from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind, Stage,
                        check_message)
     from .evidence import EvidenceLog, VerifyResult
     from .hashing import (Fingerprint, FramePdq, HashList, HashListError, HashMatch, PdqHash, VideoFingerprint,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: Names imported on first use: a chat client's cold start (import, load, first verdict)
 #: should not pay for text rules, the evidence log and hashing before it needs them.
 _LAZY_MODULES = {
-    "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal", "SignalKind",
+    "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal", "SignalKind", "Stage",
              "check_message"),
     "evidence": ("EvidenceLog", "VerifyResult"),
     "hashing": ("Fingerprint", "FramePdq", "HashList", "HashListError", "HashMatch", "PdqHash",
@@ -88,6 +88,7 @@ __all__ = [
     "SafetyWarning",
     "Signal",
     "SignalKind",
+    "Stage",
     "VerifyResult",
     "VideoClassification",
     "VideoFingerprint",

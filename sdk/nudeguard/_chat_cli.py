@@ -16,6 +16,9 @@ EXIT_BAD_INPUT = 2
 def _risk_json(risk: MessageRisk, text: str = "") -> Dict[str, Any]:
     return {
         "level": risk.level.name,
+        "stage": risk.stage.name,
+        "language": risk.language,
+        "covered": risk.covered,
         "sender": risk.sender,
         "signals": [{"kind": s.kind.value, "start": s.start, "end": s.end, "reason": s.reason,
                      "weight": s.weight, "language": s.language, "message": s.message,
@@ -26,11 +29,11 @@ def _risk_json(risk: MessageRisk, text: str = "") -> Dict[str, Any]:
 
 
 def _message(args: argparse.Namespace) -> int:
-    risk = check_message(args.text, locale=args.locale, age=args.age)
+    risk = check_message(args.text, locale=args.locale, age=args.age, language=args.language)
     if args.json:
         print(json.dumps(_risk_json(risk, args.text), ensure_ascii=False))
         return EXIT_OK
-    print(risk.level.name)
+    print(risk.level.name if risk.covered else f"{risk.level.name} (language not covered: no word list)")
     for s in risk.signals:
         print(f"  {s.kind.value}\t{args.text[s.start:s.end]!r}\t{s.reason}")
     if risk.notice is not None:
@@ -39,7 +42,7 @@ def _message(args: argparse.Namespace) -> int:
 
 
 def _conversation(args: argparse.Namespace) -> int:
-    monitor = ConversationMonitor(locale=args.locale, age=args.age)
+    monitor = ConversationMonitor(locale=args.locale, age=args.age, user=args.user, language=args.language)
     try:
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
     except OSError as exc:
@@ -51,16 +54,29 @@ def _conversation(args: argparse.Namespace) -> int:
                 continue
             try:
                 item = json.loads(line)
-                sender, text = str(item["sender"]), str(item["text"])
+                sender = str(item["sender"])
+                text, image = item.get("text"), item.get("image")
+                if text is None and image is None:
+                    raise KeyError("text")
+                sensitive = None if image is None else image["sensitive"]
+                if (text is not None and not isinstance(text, str)) or (image is not None and not isinstance(sensitive, bool)):
+                    raise TypeError("text or image")
             except (ValueError, KeyError, TypeError):
-                raise ValueError(f"{args.file}:{line_number}: expected {{\"sender\": …, \"text\": …, \"time\": …}}") from None
+                raise ValueError(f"{args.file}:{line_number}: expected {{\"sender\": …, \"text\": …, \"time\": …}} "
+                                 f"or {{\"sender\": …, \"image\": {{\"sensitive\": true}}}}") from None
             number += 1
-            risk = monitor.add(sender, text, item.get("time"))
+            try:
+                if image is not None:
+                    risk = monitor.add_image(sender, sensitive, item.get("time"))
+                if text is not None:
+                    risk = monitor.add(sender, text, item.get("time"))
+            except TypeError as exc:
+                raise ValueError(f"{args.file}:{line_number}: {exc}") from None
             if args.json:
                 print(json.dumps({"message": number, **_risk_json(risk)}, ensure_ascii=False))
             else:
                 kinds = ",".join(sorted(k.value for k in risk.kinds()))
-                print(f"{number}\t{risk.level.name}\t{sender}\t{kinds}")
+                print(f"{number}\t{risk.level.name}\t{risk.sender or '-'}\t{kinds}")
     return EXIT_OK
 
 
@@ -71,16 +87,20 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     message.add_argument("text", metavar="TEXT")
     message.add_argument("--json", action="store_true", help="one JSON object")
-    message.add_argument("--locale", default=None, help="rule language (default: all)")
+    message.add_argument("--locale", default=None, help="the reader's locale: language and helplines of the notice")
+    message.add_argument("--language", default=None, help="language of the text (default: recognised)")
     message.add_argument("--age", type=int, default=None, help="age of the reader (notice wording)")
     message.set_defaults(run=_message)
     conversation = commands.add_parser(
         "conversation", help="follow a conversation and print the level after each message",
-        description="FILE holds JSON lines {\"sender\": ..., \"text\": ..., \"time\": ...} in order ('-': stdin). "
-                    "Prints message number, level, sender of the riskiest signals and their kinds.",
+        description="FILE holds JSON lines {\"sender\": ..., \"text\": ..., \"time\": ...} in order ('-': stdin); "
+                    "a picture sent is {\"sender\": ..., \"image\": {\"sensitive\": true}}. "
+                    "Prints message number, level, the sender the risk comes from and the kinds of their signals.",
     )
     conversation.add_argument("file", metavar="FILE")
     conversation.add_argument("--json", action="store_true", help="one JSON object per message")
-    conversation.add_argument("--locale", default=None, help="rule language (default: all)")
+    conversation.add_argument("--locale", default=None, help="the reader's locale: language and helplines of the notice")
+    conversation.add_argument("--language", default=None, help="language of the text (default: recognised)")
     conversation.add_argument("--age", type=int, default=None, help="age of the reader (notice wording)")
+    conversation.add_argument("--user", default=None, help="the sender this device protects (never blamed)")
     conversation.set_defaults(run=_conversation)

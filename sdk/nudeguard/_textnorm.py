@@ -6,7 +6,7 @@ came from, so a match in the normalized text is reported as a span of the origin
 
 What is folded, in this order:
 
-* emoji that stand for words: 💰💵💸🤑 → `` money ``, 📸📷📹 → `` photo ``, 🍑🍆💦👅🔞 → `` sexy ``;
+* emoji that stand for words: 💰💵💸🤑 → `` money ``, 📸📷📹 → `` photo ``, 🍑🍆💦👅🔞 → `` sexy ``, 😂🤣💀 → `` haha ``;
 * zero-width characters, variation selectors and combining marks are dropped;
 * NFKC (fullwidth ``ｎｕｄｅｓ``, ligatures, superscripts), lower case, accents removed
   (``é`` → ``e``; German umlauts ``ä ö ü`` → ``a o u``, ``ß`` is kept; rules write ``ä`` and
@@ -38,6 +38,7 @@ for _chars, _word in (
     ("🍑🍆💦👅🔞🍒🥵", "sexy"),
     ("⏰⏳⌛⏱", "hurry"),
     ("🤫🤐", "secret"),
+    ("😂🤣😆😹💀", "haha"),
 ):
     for _c in _chars:
         EMOJI_WORDS[_c] = f" {_word} "
