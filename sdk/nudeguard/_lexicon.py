@@ -11,7 +11,8 @@ An entry is one or more words matched as consecutive tokens of the normalized te
 :mod:`nudeguard._textnorm`: lower case, accents removed, l33t and split letters joined); a
 word ending in ``*`` matches every word it begins (``post*``: post, posts, posted, posting),
 one word starting with ``*`` every word it ends (``*gruppe``: Klassengruppe, for compounds).
-Entries are normalized like the text, and ``ä ö ü`` in an entry also match ``ae oe ue``.
+Entries are normalized like the text, and ``ä ö ü`` in an entry also match ``ae oe ue``
+(not ``a o u``: "zählen" is not "zahlen").
 The concepts are the parts a warning sign is assembled from (:data:`CONCEPTS`); which parts
 make which sign is code, in :mod:`nudeguard.chat`, the same for every language.
 
@@ -36,7 +37,8 @@ SIGNALS_DIR = Path(__file__).resolve().parent / "signals"
 
 #: Every concept a language file defines, and what it stands for.
 CONCEPTS = {
-    "spread": "share, post, send on, leak, expose, publish; 'everyone will see' verbs",
+    "spread": "sharing done by the writer: share, post, send on, leak, expose, publish",
+    "exposure": "an audience receiving: will see, gets, receives, finds out, lands in (the audience acts)",
     "audience": "who would see it: your family, friends, school, followers, everyone, the internet",
     "intimate": "nudity and intimate images: nudes, naked, without clothes, in underwear",
     "photo": "pictures and recordings: pic, photo, video, selfie, screenshot, recording",
@@ -48,6 +50,7 @@ CONCEPTS = {
     "report_context": "words of someone warning about or recounting a scam: scam, careful, heard, happened to",
     "negation": "not, never, won't, don't",
     "ultimatum": "or, or else, unless, otherwise, if you don't",
+    "conditional": "if: an ultimatum when a negation follows it in the sentence (si ... no ...)",
     "request": "asking to be sent or shown something: send me, show me, let me see, can I see",
     "wearing": "questions about clothes and body: what are you wearing, are you in bed",
     "claim": "claiming to hold material: I have your, I recorded, I hacked, I made (fakes)",
@@ -75,8 +78,8 @@ CONCEPTS = {
 
 
 #: Concepts that only qualify others: a message with nothing but these has no sign.
-CONTEXT_CONCEPTS = frozenset({"your", "first_person", "third_person", "negation", "ultimatum", "pointer", "joke",
-                              "more", "report_context", "speech", "move", "age_unit", "ask", "hacked", "possess"})
+CONTEXT_CONCEPTS = frozenset({"your", "first_person", "third_person", "negation", "ultimatum", "conditional",
+                              "pointer", "joke", "more", "speech", "move", "age_unit", "ask", "hacked", "possess"})
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,9 @@ class Tokens:
         return self._spans
 
 
-_TOKEN = re.compile(r"[a-zß]+|\d+(?:[.,]\d+)*|[$€£]|[.!?;\n]+")
+_TOKEN = re.compile(r"[a-zäöüß]+|\d+(?:[.,]\d+)*|[$€£]|[.!?;\n]+")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
-_FOREIGN = re.compile(r"[^\W\da-zß_]")
+_FOREIGN = re.compile(r"[^\W\da-zäöüß_]")
 _DIGIT = re.compile(r"\d")
 
 
@@ -131,6 +134,9 @@ def is_sentence_end(word: str) -> bool:
 
 _Entry = Tuple[Tuple[Tuple[str, bool], ...], str]
 """The words of an entry after its first (or first two), as ``(text, is_prefix)``, and its concept."""
+
+#: The shortest stem or word ending an entry may have: shorter ones match far too much.
+MIN_STEM = 2
 
 #: Distinct words whose candidate entries are remembered per language (a bound on memory).
 _CANDIDATE_CACHE_SIZE = 50_000
@@ -292,6 +298,10 @@ def lexicon(language: str) -> Lexicon:
                     raise ValueError(f"signals/{language}.json: {concept} entry {raw!r} has no words")
                 if words[0].startswith("*") and len(words) > 1:
                     raise ValueError(f"signals/{language}.json: {raw!r}: a word ending is one word")
+                if any(w.endswith("*") and len(w) < MIN_STEM + 1 or w.startswith("*") and len(w) < MIN_STEM + 1
+                       for w in words):
+                    raise ValueError(f"signals/{language}.json: {raw!r}: a stem or ending needs {MIN_STEM} letters "
+                                     f"after normalization (repeated letters are folded: kkk* is k*)")
                 (context if concept in CONTEXT_CONCEPTS else core).add(words, concept)
     stopwords = frozenset(w for s in data["stopwords"] for w in normalize(s)[0].split())
     return Lexicon(language=data["language"], name=data["name"], stopwords=stopwords,

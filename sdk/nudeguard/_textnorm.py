@@ -9,8 +9,9 @@ What is folded, in this order:
 * emoji that stand for words: 💰💵💸🤑 → `` money ``, 📸📷📹 → `` photo ``, 🍑🍆💦👅🔞 → `` sexy ``, 😂🤣💀 → `` haha ``;
 * zero-width characters, variation selectors and combining marks are dropped;
 * NFKC (fullwidth ``ｎｕｄｅｓ``, ligatures, superscripts), lower case, accents removed
-  (``é`` → ``e``; German umlauts ``ä ö ü`` → ``a o u``, ``ß`` is kept; rules write ``ä`` and
-  match both ``ä``/``a`` and ``ae``);
+  (``é`` → ``e``, ``ñ`` → ``n``); the German letters ``ä ö ü ß`` are kept, because folding them
+  merges words ("zählen" and "zahlen", "schön" and "schon"); word lists write ``ä`` and match
+  both ``ä`` and ``ae``;
 * look-alike letters from Cyrillic and Greek (``а е о р с у х і ѕ`` …) → Latin;
 * l33t inside words that contain letters: ``0→o 1→i 3→e 4→a 5→s 7→t @→a $→s``, and
   ``! |`` between letters → ``i l``; a number with a unit (``24h``, ``$500``, ``10k``) is kept;
@@ -29,7 +30,10 @@ import re
 import unicodedata
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ["EMOJI_WORDS", "normalize", "original_span"]
+__all__ = ["EMOJI_WORDS", "KEPT_LETTERS", "normalize", "original_span"]
+
+#: Letters outside a-z that normalization keeps (German: folding them merges words).
+KEPT_LETTERS = "äöüß"
 
 EMOJI_WORDS: Dict[str, str] = {}
 for _chars, _word in (
@@ -71,7 +75,7 @@ def _fold_char(ch: str) -> str:
             out.append(_CONFUSABLES[c])
         elif c in _PUNCT:
             out.append(_PUNCT[c])
-        elif c.isascii() or c == "ß":
+        elif c.isascii() or c in KEPT_LETTERS:
             out.append(c)
         elif unicodedata.category(c) == "Mn":
             continue
@@ -90,20 +94,20 @@ def _build_table() -> Dict[int, str]:
         if len(low) != 1 or low in _DROP:
             continue
         folded = _fold_char(low)
-        if len(folded) == 1 and (folded.isascii() or folded == "ß") and folded != low:
+        if len(folded) == 1 and (folded.isascii() or folded in KEPT_LETTERS) and folded != low:
             table[ord(low)] = folded
     return table
 
 
 _TABLE = _build_table()
-_FAST_OK = re.compile(r"[\x00-\x7fß€£]*")
+_FAST_OK = re.compile(r"[\x00-\x7fäöüß€£]*")
 # Anything the slow path would change beyond the per-character table.
 _TRICKS = re.compile(
     r"[0-9@$!|][a-z]|[a-z][0-9@$!|]"                      # l33t inside a word
     r"|(?<![a-z0-9])[a-z][ .*_\-]{1,2}[a-z][ .*_\-]{1,2}[a-z](?![a-z0-9])"  # s p l i t
     r"|([a-z])\1\1"                                        # repeats
 )
-_LEET_TOKEN = re.compile(r"[a-zß0-9@$!|]+")
+_LEET_TOKEN = re.compile(r"[a-zäöüß0-9@$!|]+")
 _NUMBER_WITH_UNIT = re.compile(r"[$€£]?\d+(?:[.,]\d+)*[a-z]{0,5}")
 _SPLIT = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_\-]{1,2}[a-z](?![a-z0-9])){2,}")
 _REPEAT = re.compile(r"([a-z])\1{2,}")

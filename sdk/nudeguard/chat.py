@@ -62,9 +62,17 @@ __all__ = [
 #: How fast a sign fades: after this much conversation time it counts half.
 HALF_LIFE_SECONDS = 7 * 24 * 3600.0
 
-#: A sender who laughed in one of the last this many messages is taken to be joking (the
-#: "lol" often comes in the line before or after the mock threat).
-JOKE_MEMORY = 2
+#: A sender who laughed in the message just before is taken to be joking (the "lol" often
+#: comes in the line before the mock threat); longer memory lets an extorter's "kkk" excuse
+#: a real threat.
+JOKE_MEMORY = 1
+
+#: Weak signs of two kinds (a vague threat, a money demand) combine when at most this many
+#: messages apart.
+COMBINE_WINDOW = 4
+
+#: How many words before a verb a negation reaches ("no las voy a enseñar").
+NEGATION_WINDOW = 4
 
 #: A message is read in another language than the conversation's only when at least this share
 #: of its words are that language's function words.
@@ -316,11 +324,10 @@ def _number_hits(words: Sequence[str], hits: List[Hit]) -> List[Hit]:
     return found
 
 
-def _before(clause: _Clause, concept: str, hit: Hit, window: int) -> bool:
-    """A hit of ``concept`` within ``window`` tokens before ``hit`` (a negation inside an
-    ultimatum, "if you're not", negates nothing)."""
-    ultimatums = clause.by_concept.get("ultimatum", ()) if concept == "negation" else ()
-    return any(hit.start - window <= h.start < hit.start and not _overlaps(h, ultimatums)
+def _before(clause: _Clause, concept: str, hit: Hit, window: int, ignore: Sequence[Hit] = ()) -> bool:
+    """A hit of ``concept`` within ``window`` tokens before ``hit``, outside ``ignore`` (a
+    negation inside an ultimatum, "if you're not", negates nothing)."""
+    return any(hit.start - window <= h.start < hit.start and not _overlaps(h, ignore)
                for h in clause.by_concept.get(concept, ()))
 
 
@@ -346,38 +353,72 @@ class _Builder:
                                    min(weight, 2), self.lexicon.language))
 
 
+def _reader_owned(clause: _Clause, hit: Hit) -> bool:
+    """An audience or image that belongs to the reader: "your family", "deine Klasse", "tus fotos"."""
+    return any(h.end <= hit.start <= h.end + 1 or hit.start <= h.start < hit.end
+               for h in clause.by_concept.get("your", ()))
+
+
+def _ultimatum(clause: _Clause) -> List[Hit]:
+    """Ultimatum words, or an "if" with a negation after it ("si a las 12 no te conectas")."""
+    hits = list(clause.by_concept.get("ultimatum", ()))
+    for cond in clause.by_concept.get("conditional", ()):
+        hits += [h for h in clause.by_concept.get("negation", ()) if cond.end <= h.start <= cond.end + NEGATION_WINDOW]
+    return hits
+
+
 def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bool, reporting: bool) -> None:
     """The signs of one sentence, assembled from its parts."""
     has = clause.has
     get = clause.by_concept.get
     requests = get("request", [])
-    audience = has("audience")
+    audiences = get("audience", [])
+    ultimatums = _ultimatum(clause)
+    ultimatum = bool(ultimatums)
     # "send it" asks for an image, unless it is to go to an audience.
-    spreads = get("spread", []) if audience else [h for h in get("spread", []) if not _overlaps(h, requests)]
-    # Someone else doing it, or not doing it: reported speech and negation.
+    spreads = get("spread", []) if audiences else [h for h in get("spread", []) if not _overlaps(h, requests)]
+    # Not doing it, or someone else doing it as told by the writer: negation and reported speech.
+    speech = has("speech")
     acting_spreads = [h for h in spreads
-                      if not _before(clause, "negation", h, 3)
-                      and not (_before(clause, "third_person", h, 4) and not _before(clause, "first_person", h, 3))]
+                      if not _before(clause, "negation", h, NEGATION_WINDOW, ultimatums)
+                      and not (speech and _before(clause, "third_person", h, 4)
+                               and not _before(clause, "first_person", h, 3))]
     intimate, photo = has("intimate"), has("photo")
-    ultimatum = has("ultimatum")
     pointer = has("pointer") and (image_context or ultimatum or intimate or photo)
     objects = intimate or photo or pointer
-    damp = 1 if joking and not intimate else 0
+    damp = 1 if joking else 0
     if reporting:
         acting_spreads = []
 
-    # Threat: spreading with an audience or an intimate image, in any order.
+    # Threat: spreading with an audience or an intimate image, in any order. A photo going to
+    # "the family group" is news; to "your family", or with an ultimatum, it is a threat.
     if acting_spreads:
         first_person = has("first_person")
         aimed = first_person or ultimatum
         pointed = photo or pointer
+        owned = any(_reader_owned(clause, h) for h in audiences + get("photo", []))
         weight = 0
-        if (audience and (intimate or ultimatum or (pointed and aimed) or (pointer and image_context))) \
-                or (intimate and (aimed or has("your"))) or (ultimatum and pointed and first_person):
+        if (intimate and (audiences or aimed or has("your"))) \
+                or (audiences and owned and (pointed or aimed)) \
+                or (audiences and pointer and image_context) \
+                or (ultimatum and pointed and first_person and (owned or image_context)):
             weight = 2
-        elif (audience and (pointed or first_person)) or (first_person and ultimatum):
+        elif (audiences and (pointed or aimed)) or (first_person and ultimatum):
             weight = 1
-        parts = acting_spreads + get("audience", []) + get("intimate", []) + get("photo", []) + get("pointer", [])
+        parts = acting_spreads + audiences + get("intimate", []) + get("photo", []) + get("pointer", [])
+        out.add(SignalKind.THREAT, weight - damp, parts)
+    # Or an audience receiving it: "deine Kollegen bekommen es", "your mom will see these".
+    exposures = [] if reporting else [h for h in get("exposure", [])
+                                       if not _before(clause, "negation", h, NEGATION_WINDOW, ultimatums)]
+    if exposures and audiences:
+        owned = any(_reader_owned(clause, h) for h in audiences)
+        shown = photo or has("pointer")
+        weight = 0
+        if intimate or (owned and (shown or image_context or ultimatum)) or (has("pointer") and image_context):
+            weight = 2
+        elif owned or shown or ultimatum:
+            weight = 1
+        parts = exposures + audiences + get("intimate", []) + get("photo", []) + get("pointer", [])
         out.add(SignalKind.THREAT, weight - damp, parts)
     if has("menace") and not reporting:
         out.add(SignalKind.THREAT, (2 if ultimatum else 1) - damp, get("menace", []))
@@ -386,21 +427,23 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
     claims = get("claim", [])
     if not claims and has("first_person") and (intimate or photo or (pointer and image_context)):
         claims = get("possess", [])
-    if claims and not reporting and not any(_before(clause, "negation", h, 2) for h in claims):
+    if claims and not reporting and not any(_before(clause, "negation", h, 2, ultimatums) for h in claims):
         weight = 2 if (intimate or has("hacked") or (pointer and image_context)) else 1
         out.add(SignalKind.CLAIMS_IMAGES, weight - damp, claims + get("intimate", []) + get("photo", []))
 
-    # Image requests: asking to be sent or shown, or an imperative "send nudes".
-    if requests or (spreads and intimate and not audience and not has("first_person")):
-        if intimate:
-            out.add(SignalKind.IMAGE_REQUEST, 2, (requests or spreads) + get("intimate", []))
-        elif photo and requests:
-            out.add(SignalKind.IMAGE_REQUEST, 1, requests + get("photo", []))
-    if image_context and has("more") and (requests or has("ask") or photo or intimate) \
-            and not (has("amount") or has("pay") or has("payment") or has("money_word")):
-        out.add(SignalKind.IMAGE_REQUEST, 2, get("more", []) + requests + get("ask", []) + get("photo", []))
-    if has("wearing"):
-        out.add(SignalKind.IMAGE_REQUEST, 2 if intimate else 1, get("wearing", []) + get("intimate", []))
+    # Image requests: asking to be sent or shown, or an imperative "send nudes"; after images
+    # were exchanged, "your turn" asks for one without naming it.
+    if not reporting:
+        if requests or (spreads and intimate and not audiences and not has("first_person")):
+            if intimate:
+                out.add(SignalKind.IMAGE_REQUEST, 2, (requests or spreads) + get("intimate", []))
+            elif requests and (photo or image_context):
+                out.add(SignalKind.IMAGE_REQUEST, 1, requests + get("photo", []))
+        if image_context and has("more") and (requests or has("ask") or photo or intimate) \
+                and not (has("amount") or has("pay") or has("payment") or has("money_word")):
+            out.add(SignalKind.IMAGE_REQUEST, 2, get("more", []) + requests + get("ask", []) + get("photo", []))
+        if has("wearing"):
+            out.add(SignalKind.IMAGE_REQUEST, 2 if intimate else 1, get("wearing", []) + get("intimate", []))
 
     # Money.
     amount, money_word = has("amount"), has("money_word")
@@ -461,7 +504,8 @@ def _read(tokens: Tokens, lexicon: Lexicon, image_context: bool, reporting: bool
         if clause.has("more") and (clause.has("amount") or clause.has("pay") or clause.has("payment")
                                    or clause.has("request") or clause.has("photo") or clause.has("intimate")):
             repeated = True
-    mentioned = "intimate" in concepts or any(s.kind is SignalKind.CLAIMS_IMAGES for s in out.signals)
+    mentioned = "intimate" in concepts or any(s.kind is SignalKind.CLAIMS_IMAGES and s.weight >= 2
+                                              for s in out.signals)
     out.signals.sort(key=lambda s: (s.start, s.kind.value))
     return _Reading(tuple(out.signals), lexicon.language, True, mentioned, repeated, recounts, laughs)
 
@@ -529,6 +573,8 @@ class _Evidence:
     weights: Dict[SignalKind, Tuple[float, float]]
     """Strongest weight per kind, with the time it was seen."""
     signals: List[Signal]
+    seen_at: Dict[SignalKind, int] = dataclasses.field(default_factory=dict)
+    """The message the strongest weight of each kind was seen in."""
     demands: int = 0
     """Messages with a demand (money or images) after a threat or claim."""
     repeated: bool = False
@@ -556,7 +602,7 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
     P, S, X = w(SignalKind.PRESSURE), w(SignalKind.SECRECY), w(SignalKind.PLATFORM)
     F, Q = w(SignalKind.FLATTERY), w(SignalKind.PROBING)
     distress = other.get(SignalKind.DISTRESS, 0.0) >= 0.75
-    leverage = C >= 1 or ev.received_sensitive or ev.sent_sensitive
+    leverage = C >= 2 or ev.received_sensitive or ev.sent_sensitive
     stage = Stage.NONE
     if F or Q:
         stage = Stage.CONTACT
@@ -573,6 +619,10 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
     if stage >= Stage.THREAT and ev.repeated:
         stage = Stage.REPEATED
 
+    def near(a: SignalKind, b: SignalKind) -> bool:
+        """Two weak signs combine only when said close together, not ten messages apart."""
+        return abs(ev.seen_at.get(a, 0) - ev.seen_at.get(b, 0)) <= COMBINE_WINDOW
+
     grooming_signs = sum(1 for x in (F, Q, S, X) if x)
     urgent = ((T >= 2 and (M or R or C or P))
               or (C >= 2 and (M or R >= 2))
@@ -582,13 +632,15 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
     if urgent:
         return RiskLevel.URGENT, stage
     warn = (T >= 2
-            or (T and (distress or leverage or M >= 2 or R >= 2 or P >= 2))
+            or (T and (distress or leverage or (M >= 2 and near(SignalKind.THREAT, SignalKind.MONEY))
+                       or (R >= 2 and near(SignalKind.THREAT, SignalKind.IMAGE_REQUEST))))
             or C >= 2
-            or (C and (M >= 2 or R >= 2))
+            or (C and ((M >= 2 and near(SignalKind.CLAIMS_IMAGES, SignalKind.MONEY))
+                       or (R >= 2 and near(SignalKind.CLAIMS_IMAGES, SignalKind.IMAGE_REQUEST))))
             or (R >= 2 and (minor or S or X or P))
             or (R and minor and (grooming_signs >= 2 or ev.sent_sensitive))
             or (M >= 2 and P and (leverage or R >= 2 or distress))
-            or (leverage and (R or M >= 2) and (P or distress))
+            or (leverage and (R >= 2 or M >= 2) and (P or distress))
             or (minor and grooming_signs >= 3 and (S or X))
             or (minor and ev.sent_sensitive))
     if warn:
@@ -813,8 +865,9 @@ class ConversationMonitor:
         for s in signals:
             if s.kind in (SignalKind.DISTRESS, SignalKind.MINOR_AGE):
                 victim[s.kind] = (float(s.weight), self._now)
-            # Someone pleading or afraid: what the other side calls "it" is worth fearing.
-            self._images = self._images or s.kind is SignalKind.DISTRESS
+            # The user pleading or afraid: what the other side calls "it" is worth fearing.
+            if s.kind is SignalKind.DISTRESS and (self.user is None or sender == self.user):
+                self._images = True
         if not is_user:
             ev = self._evidence.setdefault(sender, _Evidence({}, []))
             had_leverage = any(k in ev.weights for k in (SignalKind.THREAT, SignalKind.CLAIMS_IMAGES))
@@ -823,6 +876,7 @@ class ConversationMonitor:
             for s in offender_signals:
                 if s.weight >= _faded(ev.weights.get(s.kind), self._now):
                     ev.weights[s.kind] = (float(s.weight), self._now)
+                    ev.seen_at[s.kind] = index
             demands = any(s.kind in (SignalKind.MONEY, SignalKind.IMAGE_REQUEST) for s in offender_signals)
             if had_leverage and demands:
                 ev.demands += 1
