@@ -115,7 +115,9 @@ class Tokens:
         return self._spans
 
 
-_TOKEN = re.compile(r"[a-zäöüß]+|\d+(?:[.,]\d+)*|[$€£]|[.!?;\n]+")
+# Numbers: "300", "1,000.50", and thousands grouped by a space or an apostrophe ("2 000 €",
+# "2'000 CHF", French and Swiss style).
+_TOKEN = re.compile(r"[a-zäöüß]+|\d{1,3}(?:[ ']\d{3})+(?![\d.,])|\d+(?:[.,]\d+)*|[$€£]|[.!?;\n]+")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 _FOREIGN = re.compile(r"[^\W\da-zäöüß_]")
 _DIGIT = re.compile(r"\d")

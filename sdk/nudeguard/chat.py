@@ -9,13 +9,15 @@
 
 How it reads a message. Each covered language has a word list, ``nudeguard/signals/<language>
 .json`` (see :mod:`nudeguard._lexicon`), that names the *parts* a warning sign is made of:
-verbs of spreading, audiences, intimate images, pointers back ("it", "what you sent"),
-ultimatum words ("or", "sonst", "si no", "sinon"), payments and amounts, deadlines, and the
-words of reported speech, jokes and negation. A sign is assembled from parts found in one
-sentence, in any order: a threat is a spreading verb with an audience or an intimate image
-("…, bekommt deine ganze Klasse die Bilder"), strongest with an ultimatum; it is dropped when
-someone else is the one acting ("he said he'd post them": reported speech) or the verb is
-negated, and weakened in a joke. So a new phrasing of a known threat needs no new rule.
+verbs of spreading (the writer's: "post", "schick") and of receiving (the audience's: "will
+see", "bekommt"), audiences, intimate images, pointers back ("it", "what you sent"), ultimatum
+words ("or", "sonst", "si no", "sinon"), payments and amounts, deadlines, and the words of
+reported speech, jokes and negation. A sign is assembled from parts found in one sentence, in
+any order: a threat is a spreading verb with an audience or an intimate image ("…, bekommt
+deine ganze Klasse die Bilder"), strongest when the audience is the reader's ("your family",
+not "the family group") or with an ultimatum; it is dropped when someone else is the one
+acting ("he said he'd post them": reported speech) or the verb is negated, and weakened in a
+joke. So a new phrasing of a known threat needs no new rule.
 
 How it reads a conversation (:class:`ConversationMonitor`). Per sender, it remembers the
 strongest sign of each kind and when it came; signs fade with conversation time (half-life
@@ -237,15 +239,20 @@ class _Reading:
     conversation): what the conversation's language is voted with."""
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"\d{1,3}(?:[ ']\d{3})+|\d+(?:[.,]\d+)*")
 
 
 def _number(word: str) -> Optional[float]:
+    """The value of a number token: "300", "2 000", "2'000", "1,000", "1.000", "9,99"."""
     if not word[0].isdigit() or not _NUMBER.fullmatch(word):
         return None
+    digits = word.replace(" ", "").replace("'", "")
+    if "," in digits and "." in digits:  # 1,000.50 or 1.000,50: the first sign groups thousands
+        digits = digits.replace(digits[min(digits.index(","), digits.index("."))], "")
+    elif len(digits) > 3 and digits[-4] in ".,":  # 1,000 or 1.000: thousands
+        digits = digits.replace(",", "").replace(".", "")
     try:
-        return float(word.replace(",", "").replace(".", "")) if len(word) > 3 and word[-4] in ".," \
-            else float(word.replace(",", "."))
+        return float(digits.replace(",", "."))
     except ValueError:
         return None
 
@@ -398,10 +405,10 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
         pointed = photo or pointer
         owned = any(_reader_owned(clause, h) for h in audiences + get("photo", []))
         weight = 0
-        if (intimate and (audiences or aimed or has("your"))) \
-                or (audiences and owned and (pointed or aimed)) \
-                or (audiences and pointer and image_context) \
-                or (ultimatum and pointed and first_person and (owned or image_context)):
+        if ((intimate and (audiences or aimed or has("your")))
+                or (audiences and owned and (pointed or aimed))
+                or (audiences and pointer and image_context)
+                or (ultimatum and pointed and first_person and (owned or image_context))):
             weight = 2
         elif (audiences and (pointed or aimed)) or (first_person and ultimatum):
             weight = 1
@@ -439,8 +446,8 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
                 out.add(SignalKind.IMAGE_REQUEST, 2, (requests or spreads) + get("intimate", []))
             elif requests and (photo or image_context):
                 out.add(SignalKind.IMAGE_REQUEST, 1, requests + get("photo", []))
-        if image_context and has("more") and (requests or has("ask") or photo or intimate) \
-                and not (has("amount") or has("pay") or has("payment") or has("money_word")):
+        paying = has("amount") or has("pay") or has("payment") or has("money_word")
+        if image_context and has("more") and (requests or has("ask") or photo or intimate) and not paying:
             out.add(SignalKind.IMAGE_REQUEST, 2, get("more", []) + requests + get("ask", []) + get("photo", []))
         if has("wearing"):
             out.add(SignalKind.IMAGE_REQUEST, 2 if intimate else 1, get("wearing", []) + get("intimate", []))
@@ -449,8 +456,8 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
     amount, money_word = has("amount"), has("money_word")
     if has("pay") or has("payment") or amount or money_word or has("small_amount"):
         pay = has("pay") or has("payment") or (has("ask") and (amount or money_word))
-        if (pay and (amount or money_word or has("payment")) or (amount and ultimatum)) \
-                and not (has("small_amount") and not amount):
+        clear = (pay and (amount or money_word or has("payment"))) or (amount and ultimatum)
+        if clear and not (has("small_amount") and not amount):
             weight = 2
         elif pay or amount or has("small_amount"):
             weight = 1
@@ -775,14 +782,17 @@ class ConversationMonitor:
     ambiguous such as "pay me", 2 = clear such as "send nudes"):
 
     * ``URGENT``: a clear threat with a demand, a claim or a deadline; a clear claim to hold
-      images with a money demand; any threat with a clear money demand after an image was
-      sent or the user pleaded; demands repeated after a threat or claim.
-    * ``WARN``: a clear threat; a weak threat with leverage (an image sent, a claim), pleading,
-      a demand or a deadline; a clear claim; a clear image request to a minor or with secrecy,
-      a move to another app or a deadline; any image request to a minor with flattery,
-      personal questions, secrecy or a move; a money demand with a deadline and leverage;
-      three grooming signs to a minor including secrecy or a move; a sensitive image sent to
-      a minor.
+      images with a money demand or a clear image request; a claim with a clear money demand
+      and a deadline; any threat with a clear money demand when there is leverage (an image
+      exchanged, a clear claim) or the user pleaded; demands repeated after a threat or claim.
+    * ``WARN``: a clear threat; a weak threat with leverage, pleading, or a clear demand within
+      :data:`COMBINE_WINDOW` messages; a clear claim, or a weak one with a clear demand close
+      by; a clear image request to a minor or with secrecy, another app or a deadline; any
+      image request to a minor with two grooming signs (flattery, personal questions, secrecy,
+      another app) or after sending them a sensitive image; a clear money demand with a
+      deadline and leverage, a clear image request or pleading; leverage with a clear demand
+      and a deadline or pleading; three grooming signs to a minor including secrecy or another
+      app; a sensitive image sent to a minor.
     * ``CAUTION``: any other sign.
 
     The conversation's level is the highest over senders and never goes down, so a notice
@@ -923,18 +933,9 @@ class ConversationMonitor:
         if best is None:
             return self._risk
         level, stage, name = best
-        if level > self._risk.level or (level == self._risk.level and stage > self._risk.stage) \
-                or (level == self._risk.level and name == self._risk.sender):
-            if level >= self._risk.level:
-                language = self.locale or self._language or _majority_language(self._evidence[name].signals)
-                self._risk = MessageRisk(level, tuple(self._evidence[name].signals), name,
-                                         _notice(level, language, _age_group(self.age)), stage, self._language)
-        return self._risk
-        level, stage, name = best
-        if level > self._risk.level or (level == self._risk.level and stage > self._risk.stage) \
-                or (level == self._risk.level and name == self._risk.sender):
-            if level >= self._risk.level:
-                language = self.locale or self._language or _majority_language(self._evidence[name].signals)
-                self._risk = MessageRisk(level, tuple(self._evidence[name].signals), name,
-                                         _notice(level, language, _age_group(self.age)), stage, self._language)
+        current = self._risk
+        if level > current.level or (level == current.level and (stage > current.stage or name == current.sender)):
+            language = self.locale or self._language or _majority_language(self._evidence[name].signals)
+            self._risk = MessageRisk(level, tuple(self._evidence[name].signals), name,
+                                     _notice(level, language, _age_group(self.age)), stage, self._language)
         return self._risk
