@@ -1,19 +1,35 @@
 """``nudeguard bench``: latency per stage of a check, for pipelines that track it over time.
 
-By default the image is made here, deterministically (a 12 MP photo-like JPEG: smooth
-colour fields, hard edges and sensor grain), so every run measures the same work and
-nothing is read from or written to disk; ``run(image=...)`` measures given encoded bytes
-instead. Each stage runs for its share of the time budget after a warm-up,
-and reports the 50th, 90th and 99th percentile of its samples in milliseconds:
+The images are made here, deterministically, in the shapes a chat client meets
+(:data:`SHAPES`: camera photos, a 1080p frame, a phone screenshot as PNG, a panorama, a
+640x480 camera frame), encoded like real files, and never written to disk;
+``run(image=...)`` measures given encoded bytes instead. For each shape these stages are timed:
 
 * ``decode``: the encoded bytes to pixels (a JPEG at the DCT scale the model needs;
   ``load_pixels``);
-* ``preprocess``: the native kernel writing the model's input tensor;
-* ``inference``: one interpreter ``invoke``;
+* ``preprocess``: the native kernel writing the model's input tensor from those pixels;
 * ``veil``: :func:`nudeguard.veil` of the decoded pixels to the preview size;
 * ``hash``: the PDQ hash of the encoded bytes on the fast path (``pdq_hash(fast=True)``);
 * ``end_to_end``: ``check_incoming`` of the encoded bytes for a protected recipient (every
-  view the guard classifies; the veil only when the verdict is ``VEIL``).
+  view the guard classifies; the veil only when the verdict is ``VEIL``);
+
+and once, since its input tensor has the same size whatever the picture, ``inference``: one
+interpreter ``invoke``.
+
+The measurement runs in rounds: each round times every stage and the calibration workload
+(:mod:`nudeguard.bench_calibration`) once, as a block of back-to-back calls for stages under a
+few milliseconds, in an order rotated from round to round. A burst of load from another
+process therefore lands on all stages alike instead of on whichever stage happened to be
+running, and the calibration measured in the same rounds moves with it. Every round's block
+median is kept in the report, so a later comparison (:mod:`nudeguard.bench_report`) can judge
+noise from the samples themselves.
+
+Self-test of the regression gate: ``NUDEGUARD_BENCH_SLOWDOWN=STAGE=FACTOR[,STAGE=FACTOR]``
+(``STAGE`` a stage name such as ``inference`` or ``decode``, or one shape's stage such as
+``1080p/decode``) makes every timed call of that stage use ``FACTOR`` times its CPU time by
+spinning after it (for a single-threaded stage also ``FACTOR`` times its wall time), so a
+pipeline can check that its gate fails on a real, measured slowdown.
+Only this module reads the variable, and the report records it under ``options``.
 
 Needs only the package's own dependencies; the comparisons with other detectors live in the
 repository's ``benchmarks/`` and are not shipped.
@@ -22,46 +38,75 @@ repository's ``benchmarks/`` and are not shipped.
 from __future__ import annotations
 
 import datetime
+import functools
+import gc
 import math
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 
 from . import _native
+from .bench_calibration import Calibration
+from .bench_report import MIN_ROUNDS_TO_COMPARE, SCHEMA_VERSION, rounded, timing_summary
 from .blur import veil
 from .guard import Guard, GuardOptions, tile_offsets
 from .hashing import pdq_hash
 from .image import load_pixels
 from .policy import Person
 
-__all__ = ["StageTiming", "machine_facts", "photo_jpeg", "photo_like", "run", "format_report"]
+__all__ = ["SHAPES", "Shape", "machine_facts", "photo_jpeg", "photo_like", "run", "screenshot_like", "shape_image"]
 
-#: Stages in the order they run and are reported.
+#: Stages in the order they are reported; ``inference`` is measured once, the others per shape.
 STAGES = ("decode", "preprocess", "inference", "veil", "hash", "end_to_end")
 
-#: The picture measured by default: a 12 MP phone photo, 4:3 landscape.
-DEFAULT_SIZE = (4000, 3000)
+
+@dataclass(frozen=True)
+class Shape:
+    """A picture a chat client meets: its size and how it is encoded."""
+
+    width: int
+    height: int
+    encoding: str
+    """``"jpeg"`` (quality 90, like a phone camera) or ``"png"`` (like a screenshot)."""
+    what: str
+
+
+#: The shapes ``--shape`` accepts, by name.
+SHAPES: Mapping[str, Shape] = {
+    "12mp-4x3": Shape(4000, 3000, "jpeg", "12 MP phone photo, 4:3"),
+    "12mp-16x9": Shape(4624, 2600, "jpeg", "12 MP phone photo, 16:9"),
+    "1080p": Shape(1920, 1080, "jpeg", "1080p frame or photo, 16:9"),
+    "screenshot": Shape(1170, 2532, "png", "phone screenshot, 1170x2532 PNG"),
+    "panorama": Shape(4000, 1000, "jpeg", "panorama, 4:1"),
+    "camera": Shape(640, 480, "jpeg", "640x480 camera frame"),
+}
+
+#: Measured when no shape is named: the common camera photo.
+DEFAULT_SHAPES = ("12mp-4x3",)
 
 #: Longer side of the veil, as in the README's receive hook.
 PREVIEW_SIZE = 480
 
-#: Fewest timed samples per stage, whatever the budget.
-MIN_SAMPLES = 3
+#: Fewest rounds, whatever the budget: what a comparison needs at least (it wants many more).
+MIN_ROUNDS = MIN_ROUNDS_TO_COMPARE
 
+#: A stage faster than this is timed as a block of calls per round, so that one preempted
+#: call does not make the round's figure.
+BLOCK_SECONDS = 0.003
 
-@dataclass(frozen=True)
-class StageTiming:
-    """Percentiles of one stage's samples, in milliseconds."""
+#: Most calls in one block.
+MAX_BLOCK = 64
 
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    samples: int
+#: The calibration's JPEG: 1 MP, decoded at full size.
+CALIBRATION_JPEG_SIZE = (1152, 864)
+
+#: The self-test variable; see the module docstring.
+SLOWDOWN_ENV = "NUDEGUARD_BENCH_SLOWDOWN"
 
 
 def photo_like(width: int, height: int, seed: int = 0) -> np.ndarray:
@@ -76,8 +121,8 @@ def photo_like(width: int, height: int, seed: int = 0) -> np.ndarray:
     longest = max(small)
     for cells, amplitude in ((4, 90.0), (16, 40.0), (64, 20.0), (256, 8.0)):
         shape = (cells * small[1] // longest + 2, cells * small[0] // longest + 2, 3)
-        field = rng.normal(0.0, 1.0, shape).astype(np.float32)
-        base += amplitude * cv2.resize(field, small, interpolation=cv2.INTER_CUBIC)
+        noise = rng.normal(0.0, 1.0, shape).astype(np.float32)
+        base += amplitude * cv2.resize(noise, small, interpolation=cv2.INTER_CUBIC)
     image = cv2.resize(np.clip(base, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
     for _ in range(12):
         x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
@@ -91,11 +136,63 @@ def photo_like(width: int, height: int, seed: int = 0) -> np.ndarray:
     return cv2.subtract(cv2.add(image, grain), np.full_like(image, 6))
 
 
+def screenshot_like(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A deterministic BGR uint8 picture with a chat screenshot's statistics: flat
+    background, a title bar, message bubbles of text and one photo in the thread. Flat areas
+    and sharp text are what make a screenshot's PNG small and its inflate cheap per pixel."""
+    rng = np.random.default_rng(seed)
+    image = np.full((height, width, 3), 246, np.uint8)
+    unit = max(1, width // 40)  # scales the layout with the screen's width
+    cv2.rectangle(image, (0, 0), (width, 5 * unit), (250, 250, 250), -1)
+    cv2.putText(image, "Chat", (2 * unit, 3 * unit), cv2.FONT_HERSHEY_SIMPLEX, unit / 20, (20, 20, 20), max(1, unit // 10),
+                cv2.LINE_AA)
+    y = 7 * unit
+    photo_drawn = False
+    while y < height - 8 * unit:
+        mine = bool(rng.integers(0, 2))
+        if not photo_drawn and y > height // 3:
+            side = width * 3 // 5
+            side = min(side, height - 8 * unit - y)
+            if side > 2 * unit:
+                x = width - side - unit if mine else unit
+                image[y:y + side, x:x + side] = photo_like(side, side, seed + 1)
+                y += side + 2 * unit
+            photo_drawn = True
+            continue
+        lines = int(rng.integers(1, 4))
+        bubble_w = int(rng.integers(width // 3, width * 3 // 4))
+        bubble_h = lines * 2 * unit + unit
+        x = width - bubble_w - unit if mine else unit
+        color = (246, 132, 10) if mine else (233, 233, 233)  # BGR: the sender's blue, the other's grey
+        cv2.rectangle(image, (x, y), (x + bubble_w, y + bubble_h), color, -1, cv2.LINE_AA)
+        ink = (255, 255, 255) if mine else (20, 20, 20)
+        for line in range(lines):
+            words = "".join(chr(int(c)) for c in rng.integers(97, 123, int(rng.integers(8, 24))))
+            cv2.putText(image, words, (x + unit, y + (2 * line + 2) * unit), cv2.FONT_HERSHEY_SIMPLEX, unit / 24, ink,
+                        max(1, unit // 12), cv2.LINE_AA)
+        y += bubble_h + unit
+    cv2.rectangle(image, (0, height - 6 * unit), (width, height), (250, 250, 250), -1)
+    return image
+
+
 def photo_jpeg(width: int, height: int, seed: int = 0, quality: int = 90) -> bytes:
     """:func:`photo_like` encoded as a baseline JPEG (in memory)."""
-    ok, encoded = cv2.imencode(".jpg", photo_like(width, height, seed), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return _encode(".jpg", photo_like(width, height, seed), [cv2.IMWRITE_JPEG_QUALITY, quality])
+
+
+@functools.lru_cache(maxsize=None)
+def shape_image(name: str) -> bytes:
+    """The encoded picture measured for the shape ``name`` (one of :data:`SHAPES`)."""
+    shape = SHAPES[name]
+    if shape.encoding == "png":
+        return _encode(".png", screenshot_like(shape.width, shape.height), [])
+    return photo_jpeg(shape.width, shape.height)
+
+
+def _encode(extension: str, image: np.ndarray, params: List[int]) -> bytes:
+    ok, encoded = cv2.imencode(extension, image, params)
     if not ok:
-        raise RuntimeError("OpenCV could not encode the benchmark JPEG")
+        raise RuntimeError(f"OpenCV could not encode the benchmark image as {extension}")
     return encoded.tobytes()
 
 
@@ -110,15 +207,23 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (``taskset``, container CPU sets), not the machine's."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
+
 def machine_facts(guard: Guard) -> Dict[str, object]:
     """What the numbers depend on: CPU, cores, kernel ISA, interpreter, versions."""
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
+        "usable_cpus": _usable_cpus(),
         "machine": platform.machine(),
         "system": platform.system(),
         "python": platform.python_version(),
         "isa": _native.isa(),
+        "available_isas": list(_native.available_isas()),
         "runtime": guard.runtime.name,
         "runtime_version": guard.runtime.version,
         "interpreter_threads": guard.options.threads,
@@ -128,92 +233,196 @@ def machine_facts(guard: Guard) -> Dict[str, object]:
     }
 
 
-def _timing(samples: List[float]) -> StageTiming:
-    p50, p90, p99 = np.percentile(np.array(samples) * 1e3, [50, 90, 99])
-    return StageTiming(float(p50), float(p90), float(p99), len(samples))
+def slowdown_from_env() -> Dict[str, float]:
+    """The self-test slowdowns ``NUDEGUARD_BENCH_SLOWDOWN`` asks for: stage → factor (> 1)."""
+    text = os.environ.get(SLOWDOWN_ENV, "").strip()
+    slowdowns: Dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        stage, _, factor = item.rpartition("=")
+        try:
+            value = float(factor)
+        except ValueError:
+            value = math.nan
+        if not stage or not (1.0 <= value <= 100.0):
+            raise ValueError(f"{SLOWDOWN_ENV}: expected STAGE=FACTOR with a factor from 1 to 100, got {item!r}")
+        slowdowns[stage] = value
+    return slowdowns
 
 
-def _sample(fn: Callable[[], object], budget_s: float) -> List[float]:
-    fn()  # warm-up: allocations, thread start, first-touch page faults
-    times: List[float] = []
-    deadline = time.perf_counter() + budget_s
-    while len(times) < MIN_SAMPLES or time.perf_counter() < deadline:
+@dataclass
+class _Case:
+    """One timed thing: a stage of a shape, inference, or a part of the calibration."""
+
+    key: str
+    call: Callable[[], object]
+    block: int = 1
+    wall_calls: List[float] = field(default_factory=list)
+    cpu_rounds: List[float] = field(default_factory=list)
+
+
+def _slowed(call: Callable[[], object], factor: float) -> Callable[[], object]:
+    def slowed_call() -> None:
+        start = time.process_time()
+        call()
+        # Spin on CPU time, the clock the gate compares: being preempted while spinning adds
+        # nothing, so the slowdown is the factor asked for however loaded the machine is.
+        until = start + (time.process_time() - start) * factor
+        while time.process_time() < until:
+            pass
+
+    return slowed_call
+
+
+def _measure(cases: Sequence[_Case], seconds: float) -> int:
+    """Time every case in rounds until ``seconds`` have passed (at least :data:`MIN_ROUNDS`);
+    return the number of rounds. Each call's wall time and the process's CPU time (all
+    threads) are taken; a round keeps the median CPU time of its block."""
+    for case in cases:  # warm-up: allocations, thread start, first-touch page faults
+        case.call()
+    for case in cases:
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
+        case.call()
+        once = time.perf_counter() - start
+        case.block = max(1, min(MAX_BLOCK, math.ceil(BLOCK_SECONDS / max(once, 1e-7))))
+    gc.collect()
+    deadline = time.perf_counter() + seconds
+    rounds = 0
+    while rounds < MIN_ROUNDS or time.perf_counter() < deadline:
+        shift = rounds % len(cases)
+        for case in (*cases[shift:], *cases[:shift]):
+            cpu_block = []
+            for _ in range(case.block):
+                cpu_start = time.process_time()
+                start = time.perf_counter()
+                case.call()
+                case.wall_calls.append(time.perf_counter() - start)
+                cpu_block.append(time.process_time() - cpu_start)
+            case.cpu_rounds.append(float(np.median(cpu_block)))
+        rounds += 1
+    return rounds
 
 
-def run(seconds: float = 10.0, *, image: Optional[bytes] = None, threads: Optional[int] = None) -> Dict[str, object]:
-    """Measure every stage within about ``seconds`` in all and return the report as a dict
-    (``date``, ``seconds``, ``machine``, ``image``, and ``stages``: name → :class:`StageTiming`
-    as a dict). ``image`` (encoded bytes) replaces the generated 12 MP photo; ``threads`` is
-    the interpreter's (``None``: the guard's default). Raises ``ValueError`` for a budget
-    that is not a positive number, :class:`ImageError` for an image that cannot be decoded."""
+def _stage_cases(guard: Guard, engine: Guard, input_tensor: Callable[[], np.ndarray], shape: str, data: bytes,
+                 slowdowns: Mapping[str, float]) -> Tuple[List[_Case], Dict[str, object]]:
+    """The timed calls of one shape's stages, and the facts about its picture."""
+    card = engine.model_card
+    pixels = load_pixels(data, min_size=card.resize_size)
+    recipient = Person(age=15)
+
+    def preprocess() -> None:
+        tensor = input_tensor()
+        _native.preprocess(pixels.array, pixels.format, tensor, resize=card.resize_size,
+                           dst_order=engine._tensor_order, mul=engine._mul, add=engine._add)
+
+    calls: Dict[str, Callable[[], object]] = {
+        "decode": lambda: load_pixels(data, min_size=card.resize_size),
+        "preprocess": preprocess,
+        "veil": lambda: veil(pixels.array, PREVIEW_SIZE),
+        "hash": lambda: pdq_hash(data, fast=True),
+        "end_to_end": lambda: guard.check_incoming(data, recipient=recipient, preview_size=PREVIEW_SIZE),
+    }
+    cases = []
+    for stage, call in calls.items():
+        factor = slowdowns.get(f"{shape}/{stage}", slowdowns.get(stage))
+        cases.append(_Case(f"{shape}/{stage}", _slowed(call, factor) if factor else call))
+    verdict = guard.check_incoming(data, recipient=recipient, preview_size=PREVIEW_SIZE)
+    height, width = pixels.array.shape[:2]
+    full_width, full_height = pixels.size
+    facts = {
+        "width": full_width, "height": full_height, "bytes": len(data),
+        "encoding": "png" if data.startswith(b"\x89PNG") else "jpeg" if data.startswith(b"\xff\xd8") else "other",
+        "decoded": f"{width}x{height}",
+        # The full frame and, for pictures wider than guard.TILE_ASPECT, square tiles: one inference each.
+        "views": 1 + len(tile_offsets(max(width, height), min(width, height))),
+        "end_to_end_action": verdict.action.name,
+    }
+    return cases, facts
+
+
+def run(
+    seconds: float = 10.0,
+    *,
+    shapes: Sequence[str] = DEFAULT_SHAPES,
+    image: Optional[bytes] = None,
+    threads: Optional[int] = None,
+    runtime: str = "auto",
+    model_path: Optional[Union[str, "os.PathLike[str]"]] = None,
+) -> Dict[str, object]:
+    """Measure every stage of every shape (or of ``image``, encoded bytes, reported as the
+    shape ``"image"``) and the calibration within about ``seconds`` in all, and return the
+    report as a dict (the schema is in :mod:`nudeguard.bench_report`). ``threads``,
+    ``runtime`` and ``model_path`` are :class:`GuardOptions`'. Raises ``ValueError`` for a
+    budget that is not a positive number, an unknown shape or a malformed
+    ``NUDEGUARD_BENCH_SLOWDOWN``, :class:`ImageError` for an image that cannot be decoded and
+    :class:`ModelError` for a model that cannot be used."""
     if not seconds > 0 or not math.isfinite(seconds):
         raise ValueError(f"seconds must be a positive number, got {seconds}")
-    data = image if image is not None else photo_jpeg(*DEFAULT_SIZE)
-    share = seconds / len(STAGES)
-    recipient = Person(age=15)
-    with Guard(GuardOptions(threads=threads)) as guard:
-        card = guard.model_card
-        pixels = load_pixels(data, min_size=card.resize_size)
-        # The stages below reach into the guard's first interpreter so that preprocessing
-        # and inference are timed apart; check_incoming runs them together.
-        worker = guard._acquire()
+    unknown = [name for name in shapes if name not in SHAPES]
+    if unknown or not shapes:
+        raise ValueError(f"unknown shape {unknown[0] if unknown else '(none)'!r}; choose from {', '.join(SHAPES)}")
+    slowdowns = slowdown_from_env()
+    images = {"image": image} if image is not None else {name: shape_image(name) for name in dict.fromkeys(shapes)}
+    options = GuardOptions(threads=threads, runtime=runtime, model_path=model_path)
+    # Two guards: the stages below hold the first one's interpreter (to time preprocessing and
+    # inference apart, which check_incoming runs together), the second one runs check_incoming.
+    with Guard(options) as engine, Guard(options) as guard:
+        card = engine.model_card  # a model that cannot be used raises its ModelError here
+        calibration = Calibration(engine.runtime, photo_jpeg(*CALIBRATION_JPEG_SIZE, seed=7))
+        worker = engine._acquire()
         try:
-            def preprocess() -> None:
-                tensor = worker.input_tensor()
-                _native.preprocess(pixels.array, pixels.format, tensor, resize=card.resize_size,
-                                   dst_order=guard._tensor_order, mul=guard._mul, add=guard._add)
-
-            preprocess()
-            samples = {
-                "decode": _sample(lambda: load_pixels(data, min_size=card.resize_size), share),
-                "preprocess": _sample(preprocess, share),
-                "inference": _sample(worker.interpreter.invoke, share),
-            }
+            inference = worker.interpreter.invoke
+            factor = slowdowns.get("inference")
+            cases = [_Case(f"calibration/{part}", call) for part, call in calibration.parts.items()]
+            cases.append(_Case("inference", _slowed(inference, factor) if factor else inference))
+            shape_facts = {}
+            for shape, data in images.items():
+                stage_cases, shape_facts[shape] = _stage_cases(guard, engine, worker.input_tensor, shape,
+                                                                    data, slowdowns)
+                cases += stage_cases
+            started = time.perf_counter()
+            rounds = _measure(cases, seconds)
+            elapsed = time.perf_counter() - started
         finally:
-            guard._release(worker)
-        samples["veil"] = _sample(lambda: veil(pixels.array, PREVIEW_SIZE), share)
-        samples["hash"] = _sample(lambda: pdq_hash(data, fast=True), share)
-        samples["end_to_end"] = _sample(
-            lambda: guard.check_incoming(data, recipient=recipient, preview_size=PREVIEW_SIZE), share)
-        verdict = guard.check_incoming(data, recipient=recipient, preview_size=PREVIEW_SIZE)
-        facts = machine_facts(guard)
-    width, height = pixels.size
+            engine._release(worker)
+        facts = machine_facts(engine)
+        engine_options = engine.options
+    by_key = {case.key: case for case in cases}
+    parts = [by_key[f"calibration/{part}"] for part in calibration.parts]
+    # Geometric mean per round: every part weighs the same whatever its length.
+    calibration_rounds = np.exp(np.mean([np.log(part.cpu_rounds) for part in parts], axis=0))
+    stages: Dict[str, object] = {}
+    for shape in images:
+        for stage in STAGES:
+            key = "inference" if stage == "inference" else f"{shape}/{stage}"
+            if key not in stages:
+                case = by_key[key]
+                stages[key] = {"stage": stage, "shape": None if key == "inference" else shape,
+                               **timing_summary(case.wall_calls, case.cpu_rounds)}
     return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "nudeguard bench",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "seconds": seconds,
+        "elapsed_seconds": rounded(elapsed),
+        "rounds": rounds,
         "machine": facts,
-        "image": {
-            "width": width, "height": height, "bytes": len(data), "generated": image is None,
-            "decoded": f"{pixels.array.shape[1]}x{pixels.array.shape[0]}",
-            "end_to_end_action": verdict.action.name,
-            # The full frame and, for pictures wider than guard.TILE_ASPECT, square tiles: one inference each.
-            "end_to_end_views": 1 + len(tile_offsets(max(pixels.array.shape[:2]), min(pixels.array.shape[:2]))),
+        "options": {
+            "runtime": facts["runtime"],
+            "runtime_version": facts["runtime_version"],
+            "threads": engine_options.threads,
+            "isa": facts["isa"],
+            "forced_isa": os.environ.get("NUDEGUARD_FORCE_ISA") or None,
+            "model": {"path": str(card.model_path), "name": card.name, "sha256": card.sha256},
+            "shapes": list(images),
+            "image_given": image is not None,
+            "slowdown": slowdowns,
         },
-        "stages": {name: asdict(_timing(samples[name])) for name in STAGES},
+        "calibration": {
+            "version": calibration.version,
+            "cpu_ms": rounded(float(np.median(calibration_rounds)) * 1e3),
+            "round_cpu_ms": [rounded(value * 1e3) for value in calibration_rounds],
+            "parts": {part.key.split("/", 1)[1]: timing_summary(part.wall_calls, part.cpu_rounds) for part in parts},
+        },
+        "shapes": shape_facts,
+        "stages": stages,
     }
-
-
-def format_report(report: Dict[str, object]) -> str:
-    """The report as a short human-readable table."""
-    machine = report["machine"]
-    image = report["image"]
-    assert isinstance(machine, dict) and isinstance(image, dict)
-    lines = [
-        f"nudeguard {machine['nudeguard']} · {machine['cpu']} · {machine['cores']} cores · ISA {machine['isa']} · "
-        f"{machine['runtime']} {machine['runtime_version']} ({machine['interpreter_threads']} threads)",
-        f"image {image['width']}x{image['height']}, {image['bytes']} bytes, decoded at {image['decoded']}; "
-        f"end to end: check_incoming ({image['end_to_end_views']} views), protected recipient → "
-        f"{image['end_to_end_action']}",
-        "",
-        f"{'stage':12} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'samples':>8}",
-    ]
-    stages = report["stages"]
-    assert isinstance(stages, dict)
-    for name, timing in stages.items():
-        lines.append(f"{name:12} {timing['p50_ms']:8.2f} {timing['p90_ms']:8.2f} {timing['p99_ms']:8.2f} "
-                     f"{timing['samples']:8d}")
-    return "\n".join(lines)

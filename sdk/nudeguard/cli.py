@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 from typing import Iterator, Optional, Sequence
@@ -192,17 +193,51 @@ def _match(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import format_report, run
-    from .image import _read_bytes
+    from .bench import DEFAULT_SHAPES, SHAPES, run
+    from .bench_report import benchmark_action, compare, format_comparison, format_report, load_report
 
-    image = None
-    if args.image is not None:
-        load_pixels(args.image)  # an error naming the file, before any timing
-        image = _read_bytes(args.image, args.image)
-    with _native_stderr_silenced():
-        report = run(args.seconds, image=image, threads=args.threads)
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return EXIT_OK
+    if args.current is not None:
+        measuring = [flag for flag, value in (("--seconds", args.seconds), ("--shape", args.shape),
+                                              ("--image", args.image), ("--threads", args.threads),
+                                              ("--model", args.model), ("--output", args.output)) if value is not None]
+        if measuring or args.runtime != "auto":
+            raise ValueError(f"--current uses a saved report; {', '.join(measuring) or '--runtime'} would measure")
+    if not (args.max_slowdown > 1 and math.isfinite(args.max_slowdown)):
+        raise ValueError(f"--max-slowdown must be a number above 1 (1.15 allows 15 %), got {args.max_slowdown}")
+    if not (args.min_change_ms >= 0 and math.isfinite(args.min_change_ms)):
+        raise ValueError(f"--min-change-ms must be a number of milliseconds >= 0, got {args.min_change_ms}")
+    baseline = load_report(args.baseline) if args.baseline is not None else None  # before minutes of measuring
+    if args.current is not None:
+        report = load_report(args.current)
+    else:
+        image = None
+        if args.image is not None:
+            load_pixels(args.image)  # an error naming the file, before any timing
+            with open(args.image, "rb") as stream:
+                image = stream.read()
+        shapes = [name for names in args.shape or [list(DEFAULT_SHAPES)] for name in names]
+        with _native_stderr_silenced():
+            report = run(10.0 if args.seconds is None else args.seconds, shapes=list(SHAPES) if "all" in shapes else shapes,
+                         image=image, threads=args.threads, runtime=args.runtime, model_path=args.model)
+        if args.output is not None:  # written before the comparison: the report is kept even when the gate fails
+            try:
+                with open(args.output, "w", encoding="utf-8") as stream:
+                    stream.write(json.dumps(report, indent=2) + "\n")
+            except OSError as exc:
+                raise ValueError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from None
+    calibrated = not args.absolute
+    comparison = None if baseline is None else compare(baseline, report, max_slowdown=args.max_slowdown,
+                                                       min_change_ms=args.min_change_ms, calibrated=calibrated)
+    if args.format == "json" or args.json:
+        print(json.dumps(report if comparison is None else {**report, "comparison": comparison.as_dict()}, indent=2))
+    elif args.format == "benchmark-action":
+        print(json.dumps(benchmark_action(report, calibrated=calibrated), indent=2))
+    else:
+        print(format_report(report))
+        if comparison is not None:
+            print("\n" + format_comparison(comparison))
+    # The CLI's "found" code: here, a stage slower than the baseline allows.
+    return EXIT_SENSITIVE if comparison is not None and comparison.regressions else EXIT_OK
 
 
 def _write(output: str, result: "np.ndarray") -> int:
@@ -306,18 +341,45 @@ def build_parser() -> argparse.ArgumentParser:
     match_cmd.add_argument("--json", action="store_true", help="one JSON object per match")
     match_cmd.set_defaults(run=_match)
     bench_cmd = commands.add_parser(
-        "bench", help="latency per stage of a check, on a generated 12 MP photo",
+        "bench", help="latency per stage of a check; compare with a baseline and fail on a regression",
         description="Time each stage of a check (decode, preprocess, inference, veil, hash) and the whole "
-                    "check_incoming on a deterministic 12 MP photo-like JPEG made in memory (or on --image), "
-                    "and print p50/p90/p99 in milliseconds with the machine's facts. "
-                    "Exit 0, or 2 when the image cannot be read.",
+                    "check_incoming on pictures made in memory in the shapes a chat client meets (or on "
+                    "--image), together with a fixed calibration workload, and print wall-clock p50/p90/p99 "
+                    "and CPU time per stage with the machine's facts. With --baseline, compare each stage's "
+                    "CPU time (by default as a ratio to the calibration, so a baseline from another machine "
+                    "works) and print a table of verdicts. Exit 0 when no stage is slower than allowed, 1 when "
+                    "one is, 2 for bad usage, an unreadable image or model, or a baseline that cannot be used.",
     )
-    bench_cmd.add_argument("--json", action="store_true", help="print only the JSON report")
-    bench_cmd.add_argument("--seconds", type=float, default=10.0, metavar="S",
-                           help="time budget, split across the stages (default: 10)")
-    bench_cmd.add_argument("--threads", type=int, default=None, help="interpreter threads")
+    bench_cmd.add_argument("--json", action="store_true", help="print only the JSON report (same as --format json)")
+    bench_cmd.add_argument("--format", choices=("text", "json", "benchmark-action"), default="text",
+                           help="text tables (default), the JSON report (with the comparison when --baseline), or "
+                                "a JSON list of {name, unit, value} entries, smaller is better, for "
+                                "github-action-benchmark's customSmallerIsBetter")
+    bench_cmd.add_argument("--seconds", type=float, default=None, metavar="S",
+                           help="time budget for all stages and shapes together (default: 10)")
+    bench_cmd.add_argument("--shape", action="append", default=None, metavar="NAME[,NAME]",
+                           type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+                           help="pictures to measure: 12mp-4x3 (default), 12mp-16x9, 1080p, screenshot, panorama, "
+                                "camera, or all; repeat or separate with commas")
     bench_cmd.add_argument("--image", default=None, metavar="PATH",
-                           help="measure this image instead of the generated photo")
+                           help="measure this image instead of the generated pictures")
+    bench_cmd.add_argument("--threads", type=int, default=None, help="interpreter threads")
+    bench_cmd.add_argument("--runtime", choices=("auto", "litert", "tflite-runtime"), default="auto",
+                           help="TFLite interpreter package (default: LiteRT, else tflite-runtime)")
+    bench_cmd.add_argument("--model", default=None, help="a .tflite model with its JSON card (default: bundled)")
+    bench_cmd.add_argument("--output", default=None, metavar="REPORT.json",
+                           help="also write the JSON report to this file (kept even when the comparison fails)")
+    bench_cmd.add_argument("--baseline", default=None, metavar="OLD.json",
+                           help="a report saved earlier (--output or --json): compare and exit 1 on a regression")
+    bench_cmd.add_argument("--max-slowdown", type=float, default=1.15, metavar="RATIO",
+                           help="largest allowed ratio of now to baseline per stage (default: 1.15)")
+    bench_cmd.add_argument("--min-change-ms", type=float, default=0.5, metavar="MS",
+                           help="smallest growth in CPU milliseconds that fails a stage (default: 0.5)")
+    bench_cmd.add_argument("--absolute", action="store_true",
+                           help="compare CPU milliseconds as measured instead of ratios to the calibration "
+                                "(baseline and now on the same machine)")
+    bench_cmd.add_argument("--current", default=None, metavar="NEW.json",
+                           help="use this saved report instead of measuring (to compare or reformat it)")
     bench_cmd.set_defaults(run=_bench)
     _chat_cli.add_commands(commands)
     return parser
