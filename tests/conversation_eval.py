@@ -1,7 +1,8 @@
 """Recall and precision of the conversation warnings on the independent evaluation set.
 
     python tests/conversation_eval.py dev          # the development part (tuning is done on it)
-    python tests/conversation_eval.py test         # the test part (report only, never tune on it)
+    python tests/conversation_eval.py test         # test part of round 1 (report only)
+    python tests/conversation_eval.py test2        # test part of round 2 (report only)
 
 The set (``tests/data/conversations/<part>/<language>.jsonl``, one conversation per line) was
 written before the rules it judges, by people who did not see them; see the README beside it.
@@ -22,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from nudeguard import ConversationMonitor, RiskLevel
 
 DATA = Path(__file__).resolve().parent / "data" / "conversations"
-PARTS = ("dev", "test")
+PARTS = ("dev", "test", "test2")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def load(part: str, languages: Optional[Sequence[str]] = None) -> List[dict]:
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
     conversations = []
     for path in sorted((DATA / part).glob("*.jsonl")):
-        if languages and path.stem not in languages:
+        if languages and path.stem.split("-")[0] not in languages:
             continue
         conversations += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return conversations

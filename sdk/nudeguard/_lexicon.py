@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from ._textnorm import normalize
 
@@ -79,7 +79,7 @@ CONCEPTS = {
 
 #: Concepts that only qualify others: a message with nothing but these has no sign.
 CONTEXT_CONCEPTS = frozenset({"your", "first_person", "third_person", "negation", "ultimatum", "conditional",
-                              "pointer", "joke", "more", "speech", "move", "age_unit", "ask", "hacked", "possess"})
+                              "pointer", "joke", "more", "speech", "move", "hacked", "possess"})
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,7 @@ class _Index:
         self.ending_lengths: Tuple[int, ...] = ()
         # Entries that may start at a word (pairs aside), per word seen: chat vocabulary repeats.
         self._candidates: Dict[str, Tuple[_Entry, ...]] = {}
+        self._pair_firsts: Set[str] = set()
 
     def add(self, words: List[str], concept: str) -> None:
         if words[0].startswith("*"):
@@ -169,6 +170,7 @@ class _Index:
         parsed = tuple((w.rstrip("*"), w.endswith("*")) for w in words)
         if len(parsed) >= 2 and not parsed[0][1] and not parsed[1][1]:
             self.by_pair.setdefault((parsed[0][0], parsed[1][0]), []).append((parsed[2:], concept))
+            self._pair_firsts.add(parsed[0][0])
             return
         (first, first_is_stem), rest = parsed[0], parsed[1:]
         (self.by_stem if first_is_stem else self.by_word).setdefault(first, []).append((rest, concept))
@@ -193,16 +195,18 @@ class _Index:
         return result
 
     def find(self, words: Sequence[str], hits: List[Hit]) -> None:
-        n = len(words)
-        pairs = self.by_pair
+        candidates, pairs, pair_firsts = self._candidates, self.by_pair, self._pair_firsts
+        last = len(words) - 1
         for i, word in enumerate(words):
-            candidates = self._starting_at(word)
-            if candidates:
-                _match(words, i + 1, candidates, i, hits)
-            if i + 1 < n:
-                entries = pairs.get((word, words[i + 1]))
-                if entries:
-                    _match(words, i + 2, entries, i, hits)
+            entries = candidates.get(word)
+            if entries is None:
+                entries = self._starting_at(word)
+            if entries:
+                _match(words, i + 1, entries, i, hits)
+            if i < last and word in pair_firsts:
+                pair = pairs.get((word, words[i + 1]))
+                if pair:
+                    _match(words, i + 2, pair, i, hits)
 
 
 @dataclass(frozen=True)
@@ -334,14 +338,16 @@ def _stopword_index() -> Dict[str, Tuple[float, Tuple[str, ...]]]:
     return {word: (1.0 / len(langs), tuple(langs)) for word, langs in index.items()}
 
 
-def guess_language(tokens: Tokens) -> Tuple[Optional[str], float, int]:
-    """The language whose function words a message uses most, how sure, and of how many
-    words: a covered language, or one of :data:`OTHER_LANGUAGES_FILE`; none on a tie.
+def guess_language(tokens: Tokens) -> Tuple[Optional[str], float, int, Tuple[str, ...]]:
+    """The language whose function words a message uses most, how sure, of how many words,
+    and the languages tied for first place.
 
-    Returns ``(language, share, words)`` where ``share`` is the fraction of the message's
-    ``words`` that are function words of that language; ``(None, 0.0, words)`` when none
-    occur, ``(None, share, words)`` when languages tie. To pick the language, a word shared by several languages counts a part to each, so
-    a language's own words decide."""
+    Returns ``(language, share, words, tied)``: a covered language or one of
+    :data:`OTHER_LANGUAGES_FILE`, with ``share`` the fraction of the message's ``words`` that
+    are its function words; on a tie ``language`` is ``None`` and ``tied`` names the tied
+    languages ("ok", "no" are words of several); ``(None, 0.0, words, ())`` when no function
+    word occurs. To pick the language, a word shared by several languages counts a part to
+    each, so a language's own words decide."""
     index = _stopword_index()
     counts: Dict[str, float] = {}
     present: Dict[str, int] = {}
@@ -358,8 +364,10 @@ def guess_language(tokens: Tokens) -> Tuple[Optional[str], float, int]:
                 counts[lang] = counts.get(lang, 0.0) + part
                 present[lang] = present.get(lang, 0) + 1
     if not counts:
-        return None, 0.0, n
-    ranked = sorted(counts, key=lambda lang: (-counts[lang], lang))
-    if len(ranked) > 1 and counts[ranked[0]] == counts[ranked[1]]:
-        return None, present[ranked[0]] / n, n  # "ok", "no": words of several languages
-    return ranked[0], present[ranked[0]] / n, n
+        return None, 0.0, n, ()
+    best = max(counts, key=counts.__getitem__)
+    top = counts[best]
+    tied = tuple(sorted(lang for lang, value in counts.items() if value == top))
+    if len(tied) > 1:
+        return None, present[best] / n, n, tied
+    return best, present[best] / n, n, tied

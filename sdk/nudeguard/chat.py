@@ -69,9 +69,22 @@ HALF_LIFE_SECONDS = 7 * 24 * 3600.0
 #: a real threat.
 JOKE_MEMORY = 1
 
+#: Someone who recounted a scam or warned about one ("did you see the article?") is taken to
+#: quote, not threaten, for this many messages after: a warning runs over a few lines, but
+#: one "bad news" must not excuse an extorter's threats for the rest of the conversation.
+RECOUNT_MEMORY = 3
+
 #: Weak signs of two kinds (a vague threat, a money demand) combine when at most this many
 #: messages apart.
 COMBINE_WINDOW = 4
+
+#: How many words after a spreading verb its audience may stand ("je partage ta photo à toute
+#: ton école"), or around a receiving verb ("your whole class gets them"): further away it is a
+#: word of another part of the sentence ("signed by your mum before I post").
+AUDIENCE_REACH = 6
+
+#: How many words an audience may stand before the verb that sends to it (German verb-last).
+AUDIENCE_BEFORE = 2
 
 #: How many words before a verb a negation reaches ("no las voy a enseñar").
 NEGATION_WINDOW = 4
@@ -366,6 +379,12 @@ def _reader_owned(clause: _Clause, hit: Hit) -> bool:
                for h in clause.by_concept.get("your", ()))
 
 
+def _goes_to(verb: Hit, audience: Hit) -> bool:
+    """The audience is where the verb sends: just after it ("je partage ta photo à toute ton
+    école"), or just before it in verb-last word order ("…, dass ich sie deinen Eltern schicke")."""
+    return 0 <= audience.start - verb.end <= AUDIENCE_REACH or 0 <= verb.start - audience.end <= AUDIENCE_BEFORE
+
+
 def _ultimatum(clause: _Clause) -> List[Hit]:
     """Ultimatum words, or an "if" with a negation after it ("si a las 12 no te conectas")."""
     hits = list(clause.by_concept.get("ultimatum", ()))
@@ -393,7 +412,8 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
     intimate, photo = has("intimate"), has("photo")
     pointer = has("pointer") and (image_context or ultimatum or intimate or photo)
     objects = intimate or photo or pointer
-    damp = 1 if joking else 0
+    # A joke, or a price of pocket money ("5 bucks or mom sees this"): not blackmail.
+    damp = 1 if joking or (has("small_amount") and not has("amount")) else 0
     if reporting:
         acting_spreads = []
 
@@ -403,29 +423,33 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
         first_person = has("first_person")
         aimed = first_person or ultimatum
         pointed = photo or pointer
-        owned = any(_reader_owned(clause, h) for h in audiences + get("photo", []))
+        near = [h for h in audiences if any(_goes_to(v, h) for v in acting_spreads)]
+        owned = any(_reader_owned(clause, h) for h in near + get("photo", []))
         weight = 0
-        if ((intimate and (audiences or aimed or has("your")))
-                or (audiences and owned and (pointed or aimed))
-                or (audiences and pointer and image_context)
+        if ((intimate and (near or aimed or has("your")))
+                or (near and owned and (pointed or aimed))
+                or (near and pointer and image_context)
                 or (ultimatum and pointed and first_person and (owned or image_context))):
             weight = 2
-        elif (audiences and (pointed or aimed)) or (first_person and ultimatum):
+        elif (near and pointed) or (first_person and ultimatum):
             weight = 1
-        parts = acting_spreads + audiences + get("intimate", []) + get("photo", []) + get("pointer", [])
+        parts = acting_spreads + near + get("intimate", []) + get("photo", []) + get("pointer", [])
         out.add(SignalKind.THREAT, weight - damp, parts)
     # Or an audience receiving it: "deine Kollegen bekommen es", "your mom will see these".
     exposures = [] if reporting else [h for h in get("exposure", [])
                                        if not _before(clause, "negation", h, NEGATION_WINDOW, ultimatums)]
-    if exposures and audiences:
-        owned = any(_reader_owned(clause, h) for h in audiences)
+    receivers = [h for h in audiences if any(abs(h.start - v.start) <= AUDIENCE_REACH for v in exposures)]
+
+    if receivers:
+        owned = any(_reader_owned(clause, h) for h in receivers)
         shown = photo or has("pointer")
         weight = 0
-        if intimate or (owned and (shown or image_context or ultimatum)) or (has("pointer") and image_context):
+        if (intimate or (owned and (shown or image_context or ultimatum)) or (has("pointer") and image_context)
+                or (shown and ultimatum)):
             weight = 2
         elif owned or shown or ultimatum:
             weight = 1
-        parts = exposures + audiences + get("intimate", []) + get("photo", []) + get("pointer", [])
+        parts = exposures + receivers + get("intimate", []) + get("photo", []) + get("pointer", [])
         out.add(SignalKind.THREAT, weight - damp, parts)
     if has("menace") and not reporting:
         out.add(SignalKind.THREAT, (2 if ultimatum else 1) - damp, get("menace", []))
@@ -483,25 +507,26 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
         out.add(SignalKind.MINOR_AGE, 2, get("minor_age", []))
 
 
-def _read(tokens: Tokens, lexicon: Lexicon, image_context: bool, reporting: bool, joking: bool) -> _Reading:
-    """What a message says, read in one language.
+def _read(tokens: Tokens, lexicon: Lexicon, image_context: bool, reporting: bool, joking: bool,
+          language_evidence: int = 0) -> _Reading:
+    """What a message says, read in one language (``language_evidence``: see :class:`_Reading`).
 
     ``reporting``: the writer has been recounting or warning about a scam earlier in the
     conversation, so threats they quote are not theirs. ``joking``: the writer laughed in one
     of their last messages."""
     words = tokens.words
-    numbers = tokens.has_number
     hits = lexicon.find(words, context=False)
-    if not hits and not numbers:
-        return _Reading((), lexicon.language, True)
+    if not hits:  # a number means something only next to a currency, a time unit, "give me", "I'm"
+        return _Reading((), lexicon.language, True, language_evidence=language_evidence)
     hits += lexicon.find_context(words)
-    if numbers:
+    if tokens.has_number:
         hits += _number_hits(words, hits)
     concepts = {h.concept for h in hits}
     recounts = "report_context" in concepts or {"third_person", "speech"} <= concepts
     laughs = "joke" in concepts
     if concepts <= CONTEXT_CONCEPTS:
-        return _Reading((), lexicon.language, True, recounts=recounts, laughs=laughs)
+        return _Reading((), lexicon.language, True, recounts=recounts, laughs=laughs,
+                        language_evidence=language_evidence)
     out = _Builder(tokens, lexicon)
     repeated = False
     for clause in _clauses(tokens, hits):
@@ -514,7 +539,8 @@ def _read(tokens: Tokens, lexicon: Lexicon, image_context: bool, reporting: bool
     mentioned = "intimate" in concepts or any(s.kind is SignalKind.CLAIMS_IMAGES and s.weight >= 2
                                               for s in out.signals)
     out.signals.sort(key=lambda s: (s.start, s.kind.value))
-    return _Reading(tuple(out.signals), lexicon.language, True, mentioned, repeated, recounts, laughs)
+    return _Reading(tuple(out.signals), lexicon.language, True, mentioned, repeated, recounts, laughs,
+                    language_evidence)
 
 
 def _reading(text: str, languages: Sequence[str], conversation_language: Optional[str],
@@ -524,14 +550,15 @@ def _reading(text: str, languages: Sequence[str], conversation_language: Optiona
     A message in a language without a word list (:data:`~nudeguard._lexicon.OTHER_LANGUAGES_FILE`),
     or of four words or more without one function word of a known language, is not read
     (``covered=False``) unless the conversation's language is known; one without a clear
-    language ("300€ now", "ok") is read in every covered language."""
+    language is read in the covered languages tied for it ("ok") or, with no clue at all
+    ("300€ now"), in every covered language."""
     tokens = _lexicon.tokenize(text)
     if tokens.foreign_letters and tokens.foreign_letters > sum(len(w) for w in tokens.words if w[0].isalpha()):
         return _Reading((), None, False)
     language: Optional[str] = languages[0] if len(languages) == 1 else None
-    guess, share, word_count = None, 0.0, 0
+    guess, share, word_count, tied = None, 0.0, 0, ()
     if language is None:
-        guess, share, word_count = _lexicon.guess_language(tokens)
+        guess, share, word_count, tied = _lexicon.guess_language(tokens)
         wordy = word_count >= 4
         if conversation_language is not None and guess != conversation_language and share < SWITCH_LANGUAGE_SHARE:
             language = conversation_language  # people rarely switch languages in one chat
@@ -544,11 +571,10 @@ def _reading(text: str, languages: Sequence[str], conversation_language: Optiona
         elif wordy and share == 0.0:
             return _Reading((), None, False)  # not one function word of any language known here
     if language is not None:
-        reading = _read(tokens, _lexicon.lexicon(language), image_context, reporting, joking)
-        if guess == language and len(languages) > 1:
-            reading = dataclasses.replace(reading, language_evidence=round(share * word_count))
-        return reading
-    readings = [_read(tokens, _lexicon.lexicon(lang), image_context, reporting, joking) for lang in languages]
+        evidence = round(share * word_count) if guess == language and len(languages) > 1 else 0
+        return _read(tokens, _lexicon.lexicon(language), image_context, reporting, joking, evidence)
+    candidates = [lang for lang in tied if lang in languages] or languages
+    readings = [_read(tokens, _lexicon.lexicon(lang), image_context, reporting, joking) for lang in candidates]
     signals = sorted(_dedupe([s for r in readings for s in r.signals]), key=lambda s: (s.start, s.kind.value))
     return _Reading(tuple(signals), None, True, any(r.images_mentioned for r in readings),
                     any(r.repeated_demand for r in readings), any(r.recounts for r in readings),
@@ -815,8 +841,9 @@ class ConversationMonitor:
         """The user sent a sensitive image: leverage in the hands of everyone they write to."""
         self._image_senders: Set[str] = set()
         """Without a known user: senders of sensitive images (leverage for the others)."""
-        self._recounting: Set[str] = set()
-        """Senders who recounted or warned about a scam: the threats they quote are not theirs."""
+        self._last_recount: Dict[str, int] = {}
+        """Index of each sender's last message recounting or warning about a scam: the threats
+        they quote next are not theirs."""
         self._last_laugh: Dict[str, int] = {}
         """Index of each sender's last message that laughed ("lol", 😂)."""
         self._count = 0
@@ -853,7 +880,8 @@ class ConversationMonitor:
         if not self._languages:
             return self._risk
         joking = index - self._last_laugh.get(sender, -JOKE_MEMORY - 1) <= JOKE_MEMORY
-        reading = _reading(text, self._languages, self._language, self._images, sender in self._recounting, joking)
+        recounting = index - self._last_recount.get(sender, -RECOUNT_MEMORY - 1) <= RECOUNT_MEMORY
+        reading = _reading(text, self._languages, self._language, self._images, recounting, joking)
         if not reading.covered:
             if self._covered_messages == 0 and self._risk.covered:
                 self._risk = MessageRisk(RiskLevel.NONE, language=reading.language, covered=False)
@@ -864,7 +892,7 @@ class ConversationMonitor:
                                                        + reading.language_evidence)
         self._images = self._images or reading.images_mentioned
         if reading.recounts:
-            self._recounting.add(sender)
+            self._last_recount[sender] = index
         if reading.laughs:
             self._last_laugh[sender] = index
         if not reading.signals:
