@@ -635,7 +635,8 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
     P, S, X = w(SignalKind.PRESSURE), w(SignalKind.SECRECY), w(SignalKind.PLATFORM)
     F, Q = w(SignalKind.FLATTERY), w(SignalKind.PROBING)
     distress = other.get(SignalKind.DISTRESS, 0.0) >= 0.75
-    leverage = C >= 2 or ev.received_sensitive or ev.sent_sensitive
+    # Between adults, an intimate image exchanged is no leverage by itself: couples do it.
+    leverage = C >= 2 or (minor and (ev.received_sensitive or ev.sent_sensitive))
     stage = Stage.NONE
     if F or Q:
         stage = Stage.CONTACT
@@ -665,12 +666,12 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
     if urgent:
         return RiskLevel.URGENT, stage
     warn = (T >= 2
-            or (T and (distress or leverage or (M >= 2 and near(SignalKind.THREAT, SignalKind.MONEY))
+            or (T and (distress or leverage or (M >= 2 and minor and near(SignalKind.THREAT, SignalKind.MONEY))
                        or (R >= 2 and near(SignalKind.THREAT, SignalKind.IMAGE_REQUEST))))
             or C >= 2
             or (C and ((M >= 2 and near(SignalKind.CLAIMS_IMAGES, SignalKind.MONEY))
                        or (R >= 2 and near(SignalKind.CLAIMS_IMAGES, SignalKind.IMAGE_REQUEST))))
-            or (R >= 2 and (minor or S or X or P))
+            or (R >= 2 and minor)
             or (R and minor and (grooming_signs >= 2 or ev.sent_sensitive))
             or (M >= 2 and P and (leverage or R >= 2 or distress))
             or (leverage and (R >= 2 or M >= 2) and (P or distress))
@@ -809,16 +810,21 @@ class ConversationMonitor:
 
     * ``URGENT``: a clear threat with a demand, a claim or a deadline; a clear claim to hold
       images with a money demand or a clear image request; a claim with a clear money demand
-      and a deadline; any threat with a clear money demand when there is leverage (an image
-      exchanged, a clear claim) or the user pleaded; demands repeated after a threat or claim.
-    * ``WARN``: a clear threat; a weak threat with leverage, pleading, or a clear demand within
-      :data:`COMBINE_WINDOW` messages; a clear claim, or a weak one with a clear demand close
-      by; a clear image request to a minor or with secrecy, another app or a deadline; any
-      image request to a minor with two grooming signs (flattery, personal questions, secrecy,
-      another app) or after sending them a sensitive image; a clear money demand with a
-      deadline and leverage, a clear image request or pleading; leverage with a clear demand
-      and a deadline or pleading; three grooming signs to a minor including secrecy or another
-      app; a sensitive image sent to a minor.
+      and a deadline; any threat with a clear money demand when there is leverage (a clear
+      claim, or an intimate image exchanged with a minor) or the user pleaded; demands
+      repeated after a threat or claim.
+    * ``WARN``: a clear threat; a weak threat with leverage, pleading, or (to a minor) a clear
+      demand within :data:`COMBINE_WINDOW` messages; a clear claim, or a weak one with a clear
+      demand close by; a clear image request to a minor; any image request to a minor with two
+      grooming signs (flattery, personal questions, secrecy, another app) or after sending them
+      a sensitive image; a clear money demand with a deadline and leverage, a clear image
+      request or pleading; leverage with a clear demand and a deadline or pleading; three
+      grooming signs to a minor including secrecy or another app; a sensitive image sent to a
+      minor.
+
+    Minors (and users of unknown age, protected like them) and adults differ where adults'
+    own lives differ: between adults, asking for a photo and exchanging intimate images are
+    not warning signs, and an image exchanged is no leverage by itself.
     * ``CAUTION``: any other sign.
 
     The conversation's level is the highest over senders and never goes down, so a notice
