@@ -516,7 +516,10 @@ def _read(tokens: Tokens, lexicon: Lexicon, image_context: bool, reporting: bool
     of their last messages."""
     words = tokens.words
     hits = lexicon.find(words, context=False)
-    if not hits:  # a number means something only next to a currency, a time unit, "give me", "I'm"
+    # Without a word of a sign-making concept there is no sign (a number means something only
+    # next to a currency, a time unit, "give me", "I'm") — unless images are in play, where
+    # "I still have them" is made of context words alone.
+    if not hits and not image_context:
         return _Reading((), lexicon.language, True, language_evidence=language_evidence)
     hits += lexicon.find_context(words)
     if tokens.has_number:
