@@ -3,6 +3,7 @@
     python tests/conversation_eval.py dev          # the development part (tuning is done on it)
     python tests/conversation_eval.py test         # test part of round 1 (report only)
     python tests/conversation_eval.py test2        # test part of round 2 (report only)
+    python tests/conversation_eval.py test3        # test part of round 3 (report only)
 
 The set (``tests/data/conversations/<part>/<language>.jsonl``, one conversation per line) was
 written before the rules it judges, by people who did not see them; see the README beside it.
@@ -23,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from nudeguard import ConversationMonitor, RiskLevel
 
 DATA = Path(__file__).resolve().parent / "data" / "conversations"
-PARTS = ("dev", "test", "test2")
+PARTS = ("dev", "test", "test2", "test3")
 
 
 @dataclass(frozen=True)
