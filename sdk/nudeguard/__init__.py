@@ -22,6 +22,7 @@ from .policy import Action, Person, Policy
 from .video import RunningMode, VideoClassification
 
 if TYPE_CHECKING:
+    from .call import CallFrame, CallGuard, CallMode, CallOptions, CallState
     from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind, Stage,
                        check_message)
     from .evidence import EvidenceLog, VerifyResult
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 #: Names imported on first use: a chat client's cold start (import, load, first verdict)
 #: should not pay for text rules, the evidence log and hashing before it needs them.
 _LAZY_MODULES = {
+    "call": ("CallFrame", "CallGuard", "CallMode", "CallOptions", "CallState"),
     "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal", "SignalKind", "Stage",
              "check_message"),
     "evidence": ("EvidenceLog", "VerifyResult"),
@@ -55,9 +57,18 @@ def __dir__() -> List[str]:
 
 __version__: str = _native.__version__
 
+# Diagnostics (a model that cannot load, what native decoders print) go to this logger; without
+# a handler of the host's, Python would print its warnings on the host's stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
 __all__ = [
     "Action",
     "AgeGroup",
+    "CallFrame",
+    "CallGuard",
+    "CallMode",
+    "CallOptions",
+    "CallState",
     "Classification",
     "ColorOrder",
     "ConversationMonitor",
