@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any, List
 
 from . import _native
