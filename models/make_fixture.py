@@ -1,19 +1,36 @@
-"""Make the test fixtures: synthetic sensitive patterns and benign photos.
+"""Make the synthetic sensitive patterns (calibration and test families) and the benign photos.
 
 The synthetic images are abstract patterns found by deterministic gradient
 ascent on the float open_nsfw model (rebuilt from the ONNX weights). They hold
-no explicit imagery; they exist so tests and calibration have inputs that the
+no explicit imagery; they exist so calibration and tests have inputs that the
 model scores as nsfw. The pattern is a low-resolution grid (bilinearly
 upsampled to 256x256) optimised over random transformations pushed through the
-runtime pipeline (scale / aspect change, shift, paste on a benign background,
-blur, noise), so the score survives resizing, JPEG re-encoding and pasting.
+runtime pipeline (scale / aspect change, shift, paste on a background, blur,
+noise), so the score survives resizing, JPEG re-encoding and pasting.
+
+Three families, kept apart so the tests do not grade the model on what it was
+built from:
+
+- ``calibration``: models/calibration/synthetic_sensitive*.png (seeds 1-3,
+  optimised on astronaut, coffee, chelsea, china, grace_hopper, rocket); part
+  of convert.py's int8 calibration set, never used by the tests.
+- ``heldout``: tests/fixtures/synthetic_sensitive*.png (seeds 101-103, optimised
+  only on photos that are not test fixtures: motorcycle, retina, brick, grass,
+  ihc); never seen by the calibration, pasted by the tests onto benign
+  photos they were not optimised on.
+- ``near_threshold``: tests/fixtures/near_threshold/*.png, the held-out
+  patterns alpha-blended with camera or gravel (photos neither in the
+  calibration nor among the optimisation backgrounds), each blend chosen by
+  bisection so that the float model scores it at a target spread over 0.45-0.85,
+  around the 0.6 threshold, where int8 rounding and window choices can flip a
+  decision.
 
 Benign fixtures are photos bundled with pinned PyPI packages, downscaled to a
 longest side of at most 640 px and stored as JPEG quality 90.
 
-Run before ``convert.py`` (the calibration set uses the synthetic images):
+Run before ``convert.py`` (its calibration set reads the calibration family):
 
-    python models/make_fixture.py
+    python models/make_fixture.py [--families calibration heldout near_threshold benign]
 """
 
 from __future__ import annotations
@@ -26,14 +43,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from nsfw_common import (  # noqa: E402
-    CROP, CROP_OFFSET, FIXTURES_DIR, NSFW_INDEX, REPO, RESIZE, SYNTHETIC_NAMES,
+    CALIBRATION_DIR, CROP, CROP_OFFSET, FIXTURES_DIR, NSFW_INDEX, REPO, RESIZE, SYNTHETIC_NAMES,
     OpenNsfwTF, cv2, np, onnx_model_path, photo, preprocess, softmax_nsfw, tf,
 )
 
 GRID = 32             # pattern resolution before upsampling to 256
 BATCH = 4             # random transformations per step
 MARGIN = 8.0          # target nsfw-minus-sfw logit margin (sigmoid(8) = 0.9997)
-SEEDS = (1, 2, 3)     # one per synthetic image
+SEEDS = (1, 2, 3)     # one per calibration pattern
+HELDOUT_SEEDS = (101, 102, 103)  # one per held-out test pattern
 
 # Benign fixtures: photo key -> file name. Longest side <= 640, JPEG q90.
 BENIGN = {
@@ -48,8 +66,15 @@ BENIGN = {
     "hubble": "hubble.jpg",
     "gravel": "gravel.jpg",
 }
-# Backgrounds for the "pasted into a benign image" transformation.
+# Backgrounds for the "pasted into a benign image" transformation: of the calibration
+# patterns, and of the held-out ones (no benign test fixture among them).
 BACKGROUNDS = ("astronaut", "coffee", "chelsea", "china", "grace_hopper", "rocket")
+HELDOUT_BACKGROUNDS = ("motorcycle", "retina", "brick", "grass", "ihc")
+# Near-threshold family: float-model targets, and the photos the held-out patterns are
+# blended with (held out from calibration, not optimisation backgrounds).
+NEAR_THRESHOLD_TARGETS = (0.45, 0.55, 0.62, 0.7, 0.78, 0.85)
+NEAR_THRESHOLD_PHOTOS = ("camera", "gravel")
+NEAR_THRESHOLD_TOLERANCE = 0.02
 
 
 def _gaussian_kernel(sigma: float) -> tf.Tensor:
@@ -70,10 +95,10 @@ class Augment:
     numbers come from numpy so the whole run is reproducible.
     """
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, backgrounds: tuple[str, ...]):
         self.rng = rng
         bgs = [cv2.resize(photo(k).load(), (RESIZE, RESIZE), interpolation=cv2.INTER_AREA)
-               for k in BACKGROUNDS]
+               for k in backgrounds]
         self.backgrounds = np.stack(bgs).astype(np.float32)
         self.blur = _gaussian_kernel(1.2)
         yy, xx = np.meshgrid(np.arange(RESIZE, dtype=np.float32),
@@ -129,9 +154,9 @@ def render(param: tf.Tensor) -> tf.Tensor:
     return 255.0 * tf.sigmoid(up)
 
 
-def optimise(model: OpenNsfwTF, seed: int, steps: int) -> np.ndarray:
+def optimise(model: OpenNsfwTF, seed: int, steps: int, backgrounds: tuple[str, ...]) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    aug = Augment(rng)
+    aug = Augment(rng, backgrounds)
     param = tf.Variable(rng.normal(0.0, 0.5, (GRID, GRID, 3)).astype(np.float32))
     opt = tf.keras.optimizers.Adam(learning_rate=0.08)
 
@@ -169,30 +194,74 @@ def write_jpeg(path: Path, rgb: np.ndarray, quality: int = 90) -> None:
         raise OSError(f"could not write {path}")
 
 
+def float_score(model: OpenNsfwTF, rgb: np.ndarray) -> float:
+    return float(softmax_nsfw(model(tf.constant(preprocess(rgb)[None].astype(np.float32))).numpy())[0])
+
+
+def near_threshold(model: OpenNsfwTF, patterns: list[np.ndarray], target: float, index: int) -> np.ndarray:
+    """A held-out pattern blended with a held-out photo so that the float model scores it at
+    ``target`` (bisection on the pattern's weight; the score rises with it)."""
+    pattern = patterns[index % len(patterns)].astype(np.float32)
+    key = NEAR_THRESHOLD_PHOTOS[index % len(NEAR_THRESHOLD_PHOTOS)]
+    background = cv2.resize(photo(key).load(), (RESIZE, RESIZE), interpolation=cv2.INTER_AREA).astype(np.float32)
+    low, high = 0.0, 1.0
+    for _ in range(30):
+        alpha = (low + high) / 2
+        blend = np.clip(np.rint(alpha * pattern + (1 - alpha) * background), 0, 255).astype(np.uint8)
+        score = float_score(model, blend)
+        if abs(score - target) <= NEAR_THRESHOLD_TOLERANCE / 4:
+            break
+        low, high = (alpha, high) if score < target else (low, alpha)
+    if abs(score - target) > NEAR_THRESHOLD_TOLERANCE:
+        raise SystemExit(f"error: no blend of pattern {index} with {key} scores {target} (closest {score:.3f})")
+    print(f"near threshold {target:.2f}: pattern {index % len(patterns)} on {key}, weight {alpha:.4f}, "
+          f"float score {score:.4f}")
+    return blend
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=200, help="gradient-ascent steps per image (default 200)")
-    ap.add_argument("--out", type=Path, default=FIXTURES_DIR, help="fixture directory (default tests/fixtures)")
+    ap.add_argument("--out", type=Path, default=FIXTURES_DIR, help="test fixture directory (default tests/fixtures)")
+    ap.add_argument("--calibration-out", type=Path, default=CALIBRATION_DIR,
+                    help="calibration pattern directory (default models/calibration)")
+    families = ("calibration", "heldout", "near_threshold", "benign")
+    ap.add_argument("--families", nargs="+", choices=families, default=list(families),
+                    help="which families to (re)make (default: all)")
     args = ap.parse_args()
 
     tf.keras.utils.set_random_seed(0)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     model = OpenNsfwTF(onnx_model_path())
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    for seed, name in zip(SEEDS, SYNTHETIC_NAMES):
-        img = optimise(model, seed, args.steps)
-        write_png(args.out / name, img)
-        score = softmax_nsfw(model(tf.constant(preprocess(img)[None].astype(np.float32))).numpy())[0]
-        print(f"{name}: float nsfw score {score:.4f}")
+    jobs = []
+    if "calibration" in args.families:
+        jobs.append((args.calibration_out, SEEDS, BACKGROUNDS))
+    if "heldout" in args.families:
+        jobs.append((args.out, HELDOUT_SEEDS, HELDOUT_BACKGROUNDS))
+    for out, seeds, backgrounds in jobs:
+        out.mkdir(parents=True, exist_ok=True)
+        for seed, name in zip(seeds, SYNTHETIC_NAMES):
+            img = optimise(model, seed, args.steps, backgrounds)
+            write_png(out / name, img)
+            print(f"{out.name}/{name}: float nsfw score {float_score(model, img):.4f}")
 
-    benign_dir = args.out / "benign"
-    benign_dir.mkdir(exist_ok=True)
-    for key, name in BENIGN.items():
-        write_jpeg(benign_dir / name, photo(key).load())
-    (REPO / "examples").mkdir(exist_ok=True)
-    write_jpeg(REPO / "examples" / "sample.jpg", photo("chelsea").load())
-    print(f"wrote {len(BENIGN)} benign fixtures and examples/sample.jpg")
+    if "near_threshold" in args.families:
+        patterns = [cv2.imread(str(args.out / name), cv2.IMREAD_COLOR)[..., ::-1] for name in SYNTHETIC_NAMES]
+        near_dir = args.out / "near_threshold"
+        near_dir.mkdir(exist_ok=True)
+        for index, target in enumerate(NEAR_THRESHOLD_TARGETS):
+            write_png(near_dir / f"near_threshold_{round(100 * target):02d}.png",
+                      near_threshold(model, patterns, target, index))
+
+    if "benign" in args.families:
+        benign_dir = args.out / "benign"
+        benign_dir.mkdir(exist_ok=True)
+        for key, name in BENIGN.items():
+            write_jpeg(benign_dir / name, photo(key).load())
+        (REPO / "examples").mkdir(exist_ok=True)
+        write_jpeg(REPO / "examples" / "sample.jpg", photo("chelsea").load())
+        print(f"wrote {len(BENIGN)} benign fixtures and examples/sample.jpg")
 
 
 if __name__ == "__main__":

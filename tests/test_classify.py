@@ -8,25 +8,38 @@ import pytest
 
 import nudeguard
 from nudeguard.image import load_pixels
-from conftest import FIXTURES, benign_photos, synthetic_sensitive
+from conftest import FIXTURES, benign_photos, near_threshold, synthetic_sensitive
 
-# Pinned scores drift only when the model, the preprocessing or the runtime's
-# int8 kernels change. tflite-runtime's reference kernels round differently
-# from LiteRT's XNNPACK ones, hence the separate, looser bound.
+# Pinned (on LiteRT) scores drift only when the model, the preprocessing or the runtime's
+# int8 kernels change. tflite-runtime's reference kernels round differently from LiteRT's
+# XNNPACK ones: up to 0.004 on saturated scores, and on the near-threshold fixtures, where the
+# softmax is steep, up to 10 quanta of the output logits (scale 0.0733; near_threshold_78:
+# 0.643 on LiteRT, 0.463 on tflite-runtime). Stated margins: 2.5x on probabilities, 2 quanta.
 GOLDEN_TOLERANCE = {"litert": 2e-4, "tflite-runtime": 1e-2}
+OUTPUT_QUANTUM = 0.0733
+GOLDEN_LOGIT_QUANTA = {"litert": 0, "tflite-runtime": 12}
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
 
 
 def test_fixture_sets_are_present():
     assert len(benign_photos()) >= 8
-    assert len(synthetic_sensitive()) >= 1
+    assert len(synthetic_sensitive()) >= 3
+    assert len(near_threshold()) >= 5
 
 
 def test_golden_scores_are_pinned(guard, golden):
     tolerance = GOLDEN_TOLERANCE[guard.runtime.name]
-    assert set(golden) == {p.relative_to(FIXTURES).as_posix() for p in benign_photos() + synthetic_sensitive()}
+    fixtures = benign_photos() + synthetic_sensitive() + near_threshold()
+    assert set(golden) == {p.relative_to(FIXTURES).as_posix() for p in fixtures}
+    quanta = GOLDEN_LOGIT_QUANTA[guard.runtime.name]
     for name, expected in golden.items():
         score = guard.classify(FIXTURES / name).score
-        assert score == pytest.approx(expected["int8"], abs=tolerance), name
+        within_logits = abs(_logit(score) - _logit(expected["int8"])) <= quanta * OUTPUT_QUANTUM
+        assert abs(score - expected["int8"]) <= tolerance or within_logits, (name, score, expected)
 
 
 @pytest.mark.parametrize("photo", benign_photos(), ids=lambda p: p.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -35,30 +36,38 @@ def test_eight_threads_give_the_same_results_as_serial(guard, workers):
                 assert parallel == serial
 
 
-def test_at_most_workers_inferences_run_at_once():
-    running = peak = 0
-    lock = threading.Lock()
+class _TimedInterpreter:
+    """An interpreter that records when each of its invocations ran."""
+
+    def __init__(self, interpreter, spans, lock):
+        self._interpreter, self._spans, self._lock = interpreter, spans, lock
+
+    def invoke(self):
+        start = time.perf_counter()
+        self._interpreter.invoke()
+        with self._lock:
+            self._spans.append((start, time.perf_counter(), id(self)))
+
+    def __getattr__(self, name):
+        return getattr(self._interpreter, name)
+
+
+def test_two_workers_run_two_inferences_at_once_and_never_more():
+    """With 2 workers and 8 threads, some invocation of one interpreter overlaps one of the
+    other in time (the pool really runs in parallel), and never more than 2 run at once."""
+    spans, lock = [], threading.Lock()
     with nudeguard.Guard(nudeguard.GuardOptions(workers=2, threads=1)) as guard:
-        acquire, release = guard._acquire, guard._release
-
-        def counted_acquire():
-            nonlocal running, peak
-            worker = acquire()
-            with lock:
-                running += 1
-                peak = max(peak, running)
-            return worker
-
-        def counted_release(worker):
-            nonlocal running
-            with lock:
-                running -= 1
-            release(worker)
-
-        guard._acquire, guard._release = counted_acquire, counted_release  # type: ignore[method-assign]
+        for worker in guard._idle:
+            worker.interpreter = _TimedInterpreter(worker.interpreter, spans, lock)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(guard.classify, IMAGES * 2))
-    assert 1 <= peak <= 2
+            list(pool.map(guard.classify, IMAGES * 4))
+    assert len({owner for _, _, owner in spans}) == 2
+    edges = sorted([(start, 1) for start, _, _ in spans] + [(end, -1) for _, end, _ in spans])
+    running = peak = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    assert peak == 2, f"no two of {len(spans)} inferences overlapped"
 
 
 def test_async_variants_match_the_sync_ones(pooled):

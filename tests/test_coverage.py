@@ -81,9 +81,16 @@ def test_tiles_cover_the_whole_long_side_with_overlap():
     assert tile_offsets(1600, 400) == [0, 200, 400, 600, 800, 1000, 1200]
 
 
-def test_square_images_are_not_tiled(guard, golden):
+def test_square_images_are_not_tiled(guard):
     path = FIXTURES / "benign" / "astronaut.jpg"
-    assert guard.scan(path) == guard.classify(path)
+    calls = []
+    infer = guard._infer
+    guard._infer = lambda pixels: calls.append(pixels.array.shape) or infer(pixels)  # type: ignore[method-assign]
+    try:
+        assert guard.scan(path) == guard.classify(path)
+    finally:
+        del guard._infer
+    assert len(calls) == 2  # one view per call: the full frame, no tiles
 
 
 def test_frame_sampling_is_even_and_includes_first_and_last():

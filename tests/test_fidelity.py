@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nudeguard import _native
-from conftest import benign_photos, synthetic_sensitive
+from conftest import BORDERLINE_MARGIN, DOCUMENTED_BORDERLINE, benign_photos, synthetic_sensitive
 
 onnxruntime = pytest.importorskip("onnxruntime")
 
@@ -89,6 +89,13 @@ def flipped(rows, threshold: float) -> List[str]:
     return [name for name, a, b in rows if (a >= threshold) != (b >= threshold)]
 
 
+# Away from the boundary: the limits models/convert.py accepted the model under (mean |diff|
+# <= 0.005, max <= 0.03, no decision differing), which models/README.md states; measured
+# there: mean 0.001, max 0.013. No margin: these are the conversion's own contract.
+CONVERSION_MAX_MEAN_ABS_DIFF = 0.005
+CONVERSION_MAX_ABS_DIFF = 0.03
+
+
 def test_int8_model_agrees_with_float_model(guard, float_session):
     rows = score_pairs(guard, float_session, varied_images())
     diffs, summary = summarize(rows)
@@ -97,21 +104,24 @@ def test_int8_model_agrees_with_float_model(guard, float_session):
     assert len(rows) >= 50
     # Both sides of the decision must be exercised, not just easy zeros.
     assert (floats >= threshold).sum() >= 10 and (floats < 0.1).sum() >= 10, summary
-    assert diffs.mean() <= 0.005, summary
-    assert diffs.max() <= 0.03, summary
+    assert diffs.mean() <= CONVERSION_MAX_MEAN_ABS_DIFF, summary
+    assert diffs.max() <= CONVERSION_MAX_ABS_DIFF, summary
     assert not flipped(rows, threshold), summary
     print(summary)
 
 
 def test_int8_model_on_borderline_inputs(guard, float_session):
-    """Between the classes the softmax slope amplifies every int8 rounding of the
-    logits. These bounds pin what was measured for the bundled model (see its
-    card); a model or preprocessing change that widens them fails here."""
+    """Between the classes the softmax slope amplifies every int8 rounding of the logits. The
+    bounds are models/README.md's documented figures for this runtime (tests/conftest.py,
+    DOCUMENTED_BORDERLINE) plus the stated margin; a model, runtime or preprocessing change
+    that widens them fails here."""
+    documented = DOCUMENTED_BORDERLINE[guard.runtime.name]
     rows = score_pairs(guard, float_session, borderline_images())
     diffs, summary = summarize(rows)
     floats = np.array([b for _, _, b in rows])
     print(summary, "between 0.1 and 0.9:", ((floats > 0.1) & (floats < 0.9)).sum())
+    assert len(rows) == 93
     assert ((floats > 0.1) & (floats < 0.9)).sum() >= 15, summary
-    assert diffs.mean() <= 0.03, summary
-    assert diffs.max() <= 0.35, summary
-    assert len(flipped(rows, guard.options.threshold)) <= 2, summary
+    assert diffs.mean() <= documented["mean_abs_diff"] + BORDERLINE_MARGIN, summary
+    assert diffs.max() <= documented["max_abs_diff"] + BORDERLINE_MARGIN, summary
+    assert len(flipped(rows, guard.options.threshold)) <= documented["flips_of_93"], summary

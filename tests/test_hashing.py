@@ -36,13 +36,20 @@ def reference_hash(rgb: np.ndarray):
     return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
 
 
-def cimg_resize_512(rgb: np.ndarray) -> np.ndarray:
-    """CImg::resize(512, 512) with its default nearest-neighbour interpolation: output i
-    reads source floor(i * n / 512) (what Meta's pdq-photo-hasher does to large images)."""
-    h, w = rgb.shape[:2]
-    ys = np.arange(512) * h // 512
-    xs = np.arange(512) * w // 512
-    return np.ascontiguousarray(rgb[ys][:, xs])
+def pil_thumbnail(rgb: np.ndarray) -> np.ndarray:
+    """PIL 6's Image.thumbnail((512, 512)): the short side truncated, PIL's bicubic filter
+    along the rows, then down the columns (PIL's pass order then; today's PIL may start with
+    the columns). The downscale of Meta's Python port, whose outputs are the published PDQ
+    vectors (tests/test_pdq_vectors.py)."""
+    from PIL import Image
+
+    height, width = rgb.shape[:2]
+    if width > 512:
+        width, height = 512, int(max(height * 512 / width, 1))
+    if height > 512:
+        width, height = int(max(width * 512 / height, 1)), 512
+    image = Image.fromarray(rgb).resize((width, rgb.shape[0]), Image.Resampling.BICUBIC)
+    return np.ascontiguousarray(np.asarray(image.resize((width, height), Image.Resampling.BICUBIC)))
 
 
 def photo_like(width: int, height: int, seed: int) -> np.ndarray:
@@ -81,12 +88,12 @@ def test_pdq_is_bit_exact_with_pdqhash_on_photo_like_images(isa, size):
     assert _native.pdq_hash(rgb, _native.PixelFormat.RGB, reference_resize=False, isa=isa) == reference_hash(rgb)
 
 
-@pytest.mark.parametrize("size", [(513, 200), (640, 480), (2000, 1500), (300, 1200)])
+@pytest.mark.parametrize("size", [(1024, 200), (640, 480), (2000, 1500), (300, 1200)])
 def test_default_pipeline_resizes_large_images_like_metas_reference_tools(size):
     rgb = photo_like(*size, seed=3)
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
     got = nudeguard.pdq_hash(bgr, "BGR")
-    expected, quality = reference_hash(cimg_resize_512(rgb))
+    expected, quality = reference_hash(pil_thumbnail(rgb))
     assert (got.hex, got.quality) == (expected.hex(), quality)
     # ... which is not the hash of the full-size pixels (that one is full_size=True).
     full = nudeguard.pdq_hash(bgr, "BGR", full_size=True)
@@ -402,8 +409,9 @@ def test_cli_match_finds_rotated_copies_and_video_seconds_in_a_list_written_by_h
     assert all(int(row[1]) <= 31 for row in rows[1:])
 
     assert cli_main(["match", "--no-rotations", "--json", str(listing), str(turned), str(camera)]) == 1
-    found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(f["path"], f["distance"], f["transform"]) for f in found] == [(str(camera), 0, "original")]
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # one per file
+    found = [(r["path"], m["distance"], m["transform"]) for r in records for m in r["matches"]]
+    assert found == [(str(camera), 0, "original")]
     assert cli_main(["match", str(listing), str(gravel)]) == 0
     assert capsys.readouterr().out == ""
 

@@ -53,6 +53,8 @@ def test_corpus_covers_the_issue_list():
                      "float32_with_nan", "non_contiguous", "negative_strides"):
         assert expected in names
     assert sum(name.startswith("truncated_at_") for name in names) >= 5
+    assert {"truncated_sensitive.jpg", "truncated_sensitive.png", "cmyk.jpg", "cmyk_sensitive.jpg"} <= names
+    assert all(case.expect == "error" for case in CASES if case.name.startswith("truncated"))
     assert sum(name.startswith("exif_orientation_") for name in names) == 8
 
 

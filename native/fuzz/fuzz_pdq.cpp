@@ -7,7 +7,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
   const bool full_size = in.ConsumeBool();
-  // Over 512 px on a side exercises the reference pipeline's nearest-neighbour resize.
+  // Over 512 px on a side exercises the reference pipeline's bicubic thumbnail.
   const fuzz::Picture src(in, 700, 1 << 14);
 
   fuzz::Handle handle;

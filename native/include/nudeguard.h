@@ -184,8 +184,8 @@ NG_API int ng_probe_image(const unsigned char* data, size_t size, int* format,
  * reference: 256 bits as 32 bytes, the number in big-endian order (so their
  * hex is the reference's hex), and a quality 0..100 (Meta advises ignoring
  * hashes of quality < 50). Images wider or taller than 512 px are first
- * resized to 512 x 512 by nearest neighbour, as Meta's reference tools do,
- * unless NG_PARAM_PDQ_FULL_SIZE is 1. Images under 5 px on a side hash to
+ * shrunk to fit 512 x 512 (aspect kept, PIL's bicubic thumbnail), as Meta's
+ * published hashes were made, unless NG_PARAM_PDQ_FULL_SIZE is 1. Images under 5 px on a side hash to
  * zeros with quality 0. quality may be NULL.
  */
 #define NG_PDQ_BYTES 32

@@ -316,7 +316,8 @@ Releases the GIL.)doc");
         py::arg("isa") = py::none(),
         R"doc(PDQ hash of src: (32 bytes, quality 0..100), or ([8 hashes in the reference's
 dihedral order], quality) with dihedral=True. reference_resize: images over 512 px on a side
-are first resized to 512 x 512 by nearest neighbour, as Meta's reference tools do; False
+are first shrunk to fit 512 x 512 (aspect kept, PIL's bicubic thumbnail), as Meta's published
+hashes were made; False
 hashes the pixels as given (like the pdqhash package). Releases the GIL.)doc");
   m.def("pdq_match", &pdq_match, py::arg("hashes"), py::arg("query"), py::arg("max_distance"),
         py::kw_only(), py::arg("isa") = py::none(),

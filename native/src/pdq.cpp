@@ -1,4 +1,4 @@
-// PDQ driver (pdq.h): the reference's 512 px nearest-neighbour resize, luma, the Jarosz
+// PDQ driver (pdq.h): Meta's 512 px thumbnail (PIL's bicubic resampler), luma, the Jarosz
 // tent filter, decimation, quality, DCT, median threshold and the dihedral variants; and
 // the chunked Hamming scan over a hash list.
 //
@@ -128,6 +128,116 @@ class FloatBuffer {
   float* p_ = nullptr;
 };
 
+// Meta's published hashes (the pdq_photo_hasher tools' outputs for ThreatExchange's test photos)
+// come from its Python port: PIL's Image.thumbnail((512, 512)), which keeps the aspect ratio,
+// truncates the short side, and resamples with PIL's bicubic filter (a = -0.5) in 8-bit fixed
+// point, rows first. The functions below are that resampler step for step (PIL's Resample.c:
+// precompute_coeffs, normalize_coeffs_8bpc, ImagingResampleHorizontal/Vertical_8bpc), so the
+// pixels equal PIL's to the bit. (The JPEG draft decode PIL does first is the caller's: a
+// DCT-scaled decode, nudeguard.hashing.)
+constexpr int kResampleBits = 32 - 8 - 2;  // PIL's PRECISION_BITS
+
+double bicubic(double x) {
+  constexpr double a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+// Per output pixel: the first input index, the number of taps, and ksize fixed-point weights.
+struct ResampleTaps {
+  int ksize = 0;
+  std::vector<int> first, count;
+  std::vector<std::int32_t> weight;
+};
+
+ResampleTaps bicubic_taps(int in_size, int out_size) {
+  ResampleTaps t;
+  const double scale = static_cast<double>(in_size) / out_size;
+  const double filterscale = std::max(scale, 1.0);
+  const double support = 2.0 * filterscale;
+  t.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+  t.first.resize(out_size);
+  t.count.resize(out_size);
+  t.weight.assign(std::size_t(out_size) * t.ksize, 0);
+  std::vector<double> k(t.ksize);
+  for (int xx = 0; xx < out_size; ++xx) {
+    const double center = (xx + 0.5) * scale;
+    const double ss = 1.0 / filterscale;
+    const int xmin = std::max(static_cast<int>(center - support + 0.5), 0);
+    const int xmax = std::min(static_cast<int>(center + support + 0.5), in_size) - xmin;
+    double ww = 0.0;
+    for (int x = 0; x < xmax; ++x) {
+      k[x] = bicubic((x + xmin - center + 0.5) * ss);
+      ww += k[x];
+    }
+    for (int x = 0; x < xmax; ++x) {
+      if (ww != 0.0) k[x] /= ww;
+      const double v = k[x] * (1 << kResampleBits);
+      t.weight[std::size_t(xx) * t.ksize + x] = static_cast<std::int32_t>(k[x] < 0 ? -0.5 + v : 0.5 + v);
+    }
+    t.first[xx] = xmin;
+    t.count[xx] = xmax;
+  }
+  return t;
+}
+
+std::uint8_t clip8(std::int32_t v) {
+  const std::int32_t shifted = v >> kResampleBits;  // arithmetic shift, as in C on every target we build
+  return static_cast<std::uint8_t>(std::min(std::max(shifted, 0), 255));
+}
+
+// Image.thumbnail's size for a picture over 512 px on a side (PIL 6's rule, under which
+// Meta's vectors were made): the long side becomes 512, the other truncated, at least 1.
+void thumbnail_size(int& w, int& h) {
+  const double side = kPdqReferenceSide;
+  if (w > kPdqReferenceSide) {
+    h = static_cast<int>(std::max(h * side / w, 1.0));
+    w = kPdqReferenceSide;
+  }
+  if (h > kPdqReferenceSide) {
+    w = static_cast<int>(std::max(w * side / h, 1.0));
+    h = kPdqReferenceSide;
+  }
+}
+
+// The image resampled to w x h (cn bytes per pixel, every channel alike), packed.
+std::vector<std::uint8_t> reference_thumbnail(const Image& image, int cn, int w, int h) {
+  const ResampleTaps across = bicubic_taps(image.width, w);
+  const ResampleTaps down = bicubic_taps(image.height, h);
+  const int row_first = down.first[0];
+  const int row_end = down.first[h - 1] + down.count[h - 1];
+  // Rows first, only over the rows the vertical pass reads (as PIL does).
+  std::vector<std::uint8_t> rows(std::size_t(row_end - row_first) * w * cn);
+  for (int y = row_first; y < row_end; ++y) {
+    const std::uint8_t* src = image.data + std::int64_t(y) * image.stride;
+    std::uint8_t* dst = &rows[std::size_t(y - row_first) * w * cn];
+    for (int x = 0; x < w; ++x) {
+      const std::int32_t* k = &across.weight[std::size_t(x) * across.ksize];
+      const std::uint8_t* px = src + std::int64_t(across.first[x]) * cn;
+      for (int c = 0; c < cn; ++c) {
+        std::int32_t sum = 1 << (kResampleBits - 1);
+        for (int i = 0; i < across.count[x]; ++i) sum += px[i * cn + c] * k[i];
+        dst[x * cn + c] = clip8(sum);
+      }
+    }
+  }
+  std::vector<std::uint8_t> out(std::size_t(w) * h * cn);
+  const std::size_t row_bytes = std::size_t(w) * cn;
+  for (int y = 0; y < h; ++y) {
+    const std::int32_t* k = &down.weight[std::size_t(y) * down.ksize];
+    const std::uint8_t* src = &rows[std::size_t(down.first[y] - row_first) * row_bytes];
+    std::uint8_t* dst = &out[std::size_t(y) * row_bytes];
+    for (std::size_t i = 0; i < row_bytes; ++i) {
+      std::int32_t sum = 1 << (kResampleBits - 1);
+      for (int j = 0; j < down.count[y]; ++j) sum += src[j * row_bytes + i] * k[j];
+      dst[i] = clip8(sum);
+    }
+  }
+  return out;
+}
+
 PdqHash to_bits(const float* c) {
   const float median = torben(c, 256);
   PdqHash h{};
@@ -225,23 +335,17 @@ PdqResult pdq_hash(const Image& image, bool reference_resize, bool dihedral,
   PdqResult result{};
   const bool resize = reference_resize &&
                       (image.width > kPdqReferenceSide || image.height > kPdqReferenceSide);
-  const int w = resize ? kPdqReferenceSide : image.width;
-  const int h = resize ? kPdqReferenceSide : image.height;
+  int w = image.width, h = image.height;
+  if (resize) thumbnail_size(w, h);
   if (w < kMinHashable || h < kMinHashable) return result;  // zeros, quality 0
 
-  // Luma, after CImg's nearest-neighbour resize (source index floor(i * n / 512)) if any.
+  // Luma, after Meta's downscale if any (reference_thumbnail: one pass of resampled rows).
   const std::size_t n = std::size_t(w) * h;
   FloatBuffer buf1(n), buf2(n);
   if (resize) {
-    std::vector<std::uint8_t> row(std::size_t(w) * cn);
+    const std::vector<std::uint8_t> small = reference_thumbnail(image, cn, w, h);
     for (int y = 0; y < h; ++y) {
-      const std::uint8_t* src =
-          image.data + std::int64_t(std::uint64_t(y) * image.height / h) * image.stride;
-      for (int x = 0; x < w; ++x) {
-        std::memcpy(&row[std::size_t(x) * cn],
-                    src + std::int64_t(std::uint64_t(x) * image.width / w) * cn, cn);
-      }
-      k.luma_row(row.data(), w, cn, r, g, b, &buf1[std::size_t(y) * w]);
+      k.luma_row(&small[std::size_t(y) * w * cn], w, cn, r, g, b, &buf1[std::size_t(y) * w]);
     }
   } else {
     for (int y = 0; y < h; ++y) {

@@ -30,8 +30,11 @@
 namespace nudeguard {
 
 constexpr int kPdqBytes = 32;
-// Images whose width or height exceed this are first resized to this square by nearest
-// neighbour, as Meta's reference tools do (pdq/cpp/io/pdqio.cpp, CImg::resize(512, 512)).
+// Images whose width or height exceed this are first shrunk to fit this square, keeping the
+// aspect ratio, with PIL's bicubic resampler: what Meta's Python port does
+// (Image.thumbnail((512, 512))), and the only downscale that reproduces Meta's published hashes
+// of its test photos (CImg's 512 x 512 nearest-neighbour resize of the C++ tool misses by 2-10
+// bits; tests/test_pdq_vectors.py).
 constexpr int kPdqReferenceSide = 512;
 
 using PdqHash = std::array<std::uint8_t, kPdqBytes>;
@@ -88,8 +91,8 @@ struct PdqResult {
   int quality;      // 0..100
 };
 
-// PDQ of an image. reference_resize: images over 512 px on a side are first resized to
-// 512 x 512 by nearest neighbour (Meta's pipeline; true is the default everywhere); false
+// PDQ of an image. reference_resize: images over 512 px on a side are first shrunk to fit
+// 512 x 512 as described at kPdqReferenceSide (true is the default everywhere); false
 // hashes the pixels as given, like the pdqhash package. Images under 5 px on a side hash to
 // zeros with quality 0, as in the reference. Throws std::invalid_argument.
 PdqResult pdq_hash(const Image& image, bool reference_resize, bool dihedral,

@@ -5,9 +5,11 @@ without uploading it: the image is hashed on the device and only the hash leaves
 
 PDQ is Meta's perceptual hash (256 bits and a quality 0-100). The native core
 computes it bit-exactly like Meta's C++ reference (and the ``pdqhash`` package on
-the same pixels). Images wider or taller than 512 px are first resized to
-512 x 512 by nearest neighbour, as Meta's reference tools do before hashing
-(``pdq/cpp/io/pdqio.cpp``); ``full_size=True`` hashes the decoded pixels as they
+the same pixels). Images wider or taller than 512 px are first shrunk the way Meta's
+published hashes were made (its Python port: a JPEG opened at the DCT scale PIL's
+``draft`` picks, then ``Image.thumbnail((512, 512))``, bicubic, aspect kept); 18 of
+Meta's 19 published test-photo hashes come out bit for bit, the last 2 bits off
+(tests/test_pdq_vectors.py). ``full_size=True`` hashes the decoded pixels as they
 are instead, which is what ``pdqhash.compute`` does on a full-size decode.
 ``fast=True`` decodes JPEGs at a reduced DCT scale (sides >= 512 px) first: much
 less work for camera photos, with hashes a few bits from the reference (Meta's
@@ -66,8 +68,10 @@ DEFAULT_MIN_QUALITY = 50
 #: counter-clockwise (numpy.rot90), flips about the horizontal (x) and vertical (y) axes and
 #: the two diagonals.
 DIHEDRAL_NAMES = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flipplus1", "flipminus1")
+#: Meta's reference pipeline shrinks pictures to fit a square of this side before hashing.
+_REFERENCE_SIDE = 512
 #: Smallest side a fast (DCT-scaled) JPEG decode keeps: the reference's working size.
-_FAST_MIN_SIZE = (512, 512)
+_FAST_MIN_SIZE = (_REFERENCE_SIDE, _REFERENCE_SIDE)
 #: vPDQ's rate: one hashed frame per second of video.
 VIDEO_HASHES_PER_SECOND = 1.0
 #: Most frames hashed in one video (an hour at vPDQ's rate); longer ones are spread evenly.
@@ -196,8 +200,10 @@ def hamming_distance(a: Union[PdqHash, Fingerprint, str, bytes], b: Union[PdqHas
     return bin(int.from_bytes(_as_bytes(a), "big") ^ int.from_bytes(_as_bytes(b), "big")).count("1")
 
 
-def _pixels(image: ImageInput, color_order: Optional[str], fast: bool, max_pixels: Optional[int]) -> Tuple[Pixels, Optional[bytes]]:
-    """Decoded pixels and, for encoded input, the exact bytes."""
+def _pixels(image: ImageInput, color_order: Optional[str], fast: bool, max_pixels: Optional[int],
+            full_size: bool, accepts_video: bool = False) -> Tuple[Pixels, Optional[bytes]]:
+    """Decoded pixels and, for encoded input, the exact bytes. ``accepts_video``: the error for
+    bytes that do not decode names the video formats too."""
     from .image import DEFAULT_MAX_PIXELS
 
     limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
@@ -209,7 +215,26 @@ def _pixels(image: ImageInput, color_order: Optional[str], fast: bool, max_pixel
 
         raise ImageError(f"{source}: color_order applies to numpy arrays only; encoded images carry their own")
     data = _read_bytes(image, source)
-    return _decode(data, source, _FAST_MIN_SIZE if fast else None, limit), data
+    if fast:
+        return _decode(data, source, _FAST_MIN_SIZE, limit, accepts_video=accepts_video), data
+    if full_size:
+        return _decode(data, source, None, limit, accepts_video=accepts_video), data
+    header = _native.probe_image(data)
+    # Meta's tool opens a large JPEG at a reduced DCT scale (PIL's draft) before shrinking it.
+    draft_size = _thumbnail_size(header[1], header[2]) if header is not None and header[1] > 0 else None
+    return _decode(data, source, None, limit, draft_size=draft_size, accepts_video=accepts_video), data
+
+
+def _thumbnail_size(width: int, height: int) -> Optional[Tuple[int, int]]:
+    """The size the native reference pipeline shrinks a picture to (PIL 6's
+    ``Image.thumbnail((512, 512))``), or ``None`` when it fits in 512 x 512 already."""
+    if width <= _REFERENCE_SIDE and height <= _REFERENCE_SIDE:
+        return None
+    if width > _REFERENCE_SIDE:
+        width, height = _REFERENCE_SIDE, int(max(height * _REFERENCE_SIDE / width, 1))
+    if height > _REFERENCE_SIDE:
+        width, height = int(max(width * _REFERENCE_SIDE / height, 1)), _REFERENCE_SIDE
+    return width, height
 
 
 def _native_hash(pixels: Pixels, full_size: bool, dihedral: bool):
@@ -226,12 +251,12 @@ def pdq_hash(
 ) -> PdqHash:
     """PDQ hash of an image (path, bytes, file object, or array with ``color_order``).
 
-    Default: Meta's reference pipeline (full decode, then images over 512 px resized to
-    512 x 512 by nearest neighbour). ``full_size=True``: hash the decoded pixels as they
-    are (like ``pdqhash.compute``). ``fast=True``: decode JPEGs at a reduced DCT scale first
+    Default: Meta's reference pipeline (a JPEG decoded at PIL's draft scale, then images
+    over 512 px shrunk to fit 512 x 512 with PIL's bicubic thumbnail, aspect kept).
+    ``full_size=True``: hash the fully decoded pixels as they are (like ``pdqhash.compute``). ``fast=True``: decode JPEGs at a reduced DCT scale first
     (within a few bits of the reference; see the README for measurements).
     """
-    pixels, _ = _pixels(image, color_order, fast, max_pixels)
+    pixels, _ = _pixels(image, color_order, fast, max_pixels, full_size)
     digest, quality = _native_hash(pixels, full_size, False)
     return PdqHash(digest.hex(), int(quality))
 
@@ -246,7 +271,7 @@ def pdq_dihedral(
 ) -> Tuple[PdqHash, ...]:
     """The 8 hashes of the image's rotations and flips, in :data:`DIHEDRAL_NAMES` order,
     from one pass (as the reference computes them)."""
-    pixels, _ = _pixels(image, color_order, fast, max_pixels)
+    pixels, _ = _pixels(image, color_order, fast, max_pixels, full_size)
     digests, quality = _native_hash(pixels, full_size, True)
     return tuple(PdqHash(d.hex(), int(quality)) for d in digests)
 
@@ -268,7 +293,7 @@ def fingerprint(
         image = _read_bytes(image, describe(image))  # read once: it may be a video or an image
     if color_order is None and video_container(image) is not None:
         return _video_fingerprint(image, max_pixels)  # type: ignore[arg-type]
-    pixels, data = _pixels(image, color_order, fast, max_pixels)
+    pixels, data = _pixels(image, color_order, fast, max_pixels, full_size, accepts_video=True)
     digest, quality = _native_hash(pixels, full_size, False)
     # The picture's own size, also when a fast decode was DCT-scaled.
     width, height = getattr(pixels, "full_size", None) or (pixels.array.shape[1], pixels.array.shape[0])

@@ -4,8 +4,9 @@ writes the encoded ones to DIR; ``tests/test_hostile_inputs.py`` writes each to 
 
 Each case says what a correct answer is: ``"benign"`` or ``"sensitive"`` (the image decodes
 and the model must judge it like the fixture it was made from), ``"error"`` (a typed
-``ImageError`` whose message contains ``message``), or ``"benign-or-error"`` for damaged
-files a decoder may partly recover (truncated JPEGs).
+``ImageError`` whose message contains ``message``; a truncated file is one: half a picture
+must never pass as a harmless one), or ``"benign-or-error"`` for an animation a decoder may
+refuse for its size.
 """
 
 from __future__ import annotations
@@ -130,15 +131,20 @@ def encoded_cases() -> List[Case]:
     add("random.jpg", rng.integers(0, 256, 5000, dtype=np.uint8).tobytes(), "error", "not a decodable image")
     add("text_renamed.jpg", b"Hi! This is not a picture, just text in a file called .jpg\n" * 20, "error",
         "not a decodable image")
-    for cut in (2, 20, 200, len(benign_bytes) // 3, 2 * len(benign_bytes) // 3, len(benign_bytes) - 2):
-        add(f"truncated_at_{cut}.jpg", benign_bytes[:cut], "benign-or-error")
+    # Cut before the header is complete, the file is not recognisable; after, it is truncated.
+    for cut in (2, 20):
+        add(f"truncated_at_{cut}.jpg", benign_bytes[:cut], "error", "not a decodable image")
+    for cut in (200, len(benign_bytes) // 3, 2 * len(benign_bytes) // 3, len(benign_bytes) - 2):
+        add(f"truncated_at_{cut}.jpg", benign_bytes[:cut], "error", "truncated JPEG")
+    sensitive_jpeg = _encode(".jpg", sensitive, cv2.IMWRITE_JPEG_QUALITY, 90)
+    add("truncated_sensitive.jpg", sensitive_jpeg[:len(sensitive_jpeg) // 2], "error", "truncated JPEG")
+    sensitive_png = SENSITIVE_PNG.read_bytes()
+    add("truncated_sensitive.png", sensitive_png[:len(sensitive_png) // 2], "error", "not a decodable image")
     add("progressive.jpg", _encode(".jpg", benign, cv2.IMWRITE_JPEG_PROGRESSIVE, 1), "benign")
     add("progressive_sensitive.jpg", _encode(".jpg", sensitive, cv2.IMWRITE_JPEG_PROGRESSIVE, 1), "sensitive")
-    try:
-        add("cmyk.jpg", cmyk_jpeg(benign), "benign")
-        add("cmyk_sensitive.jpg", cmyk_jpeg(sensitive), "sensitive")
-    except ImportError:
-        pass  # Pillow is not a dependency; without it the CMYK case is not generated
+    # Pillow (in the [test] extra, installed by both CI jobs) writes them; no silent fallback.
+    add("cmyk.jpg", cmyk_jpeg(benign), "benign")
+    add("cmyk_sensitive.jpg", cmyk_jpeg(sensitive), "sensitive")
     add("sixteen_bit.png", _encode(".png", benign.astype(np.uint16) * 257), "benign")
     add("sixteen_bit_sensitive.png", _encode(".png", sensitive.astype(np.uint16) * 257), "sensitive")
     add("gray.png", _encode(".png", cv2.cvtColor(benign, cv2.COLOR_BGR2GRAY)), "benign")
