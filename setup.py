@@ -4,15 +4,16 @@ The core in native/src is compiled once and linked into both. Metadata is in pyp
 """
 
 import fnmatch
-import platform
 import re
 import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
 from pybind11.setup_helpers import Pybind11Extension, build_ext
 from setuptools import setup
 from setuptools.command.build_py import build_py
+from setuptools.modified import newer_group
 
 
 def read_version():
@@ -28,14 +29,18 @@ CORE_SOURCES = sorted(
     p.as_posix() for p in Path("native/src").rglob("*.cpp") if p.name != "c_api.cpp"
 )
 # Per-ISA kernels get their target flags; first matching glob wins. NEON is baseline on
-# aarch64, and the x86 sources compile to nothing elsewhere.
-X86 = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686"}
+# aarch64, and the x86 sources compile to nothing elsewhere. The target is sysconfig's
+# platform, not the machine running setup.py: a cross build (.ci/aarch64_sdk.sh) sets it.
+X86 = sysconfig.get_platform().rsplit("-", 1)[-1].lower() in {"x86_64", "amd64", "win32", "i386", "i686"}
 ISA_FLAGS = {"native/src/sse41/*.cpp": ["-msse4.1"], "native/src/avx2/*.cpp": ["-mavx2"]} if X86 else {}
 MACROS = [("NUDEGUARD_VERSION", f'"{read_version()}"')]
 LIB_NAME = {"darwin": "libnudeguard.dylib", "win32": "nudeguard.dll"}.get(
     sys.platform, "libnudeguard.so"
 )
 HEADER = "native/include/nudeguard.h"
+# An object is rebuilt when its source, a header or the build settings changed: installing an
+# extra ('.[test]') after '.' reuses the core compiled in build/ instead of compiling it again.
+OBJECT_DEPENDS = sorted(str(p) for p in Path("native").rglob("*.h")) + ["setup.py", "pyproject.toml"]
 # The bundled classifier and its card live in models/ and ship in nudeguard/models/.
 BUNDLED_MODEL_FILES = ["models/open_nsfw_int8.tflite", "models/open_nsfw_int8.json"]
 
@@ -70,6 +75,10 @@ class BuildNative(build_ext):
             base += [] if self.debug else ["-g0"]
         objects = []
         for source in sources:
+            (target,) = self.compiler.object_filenames([source], output_dir=self.build_temp)
+            if not (self.force or newer_group([source, *OBJECT_DEPENDS], target)):
+                objects.append(target)
+                continue
             extra = next((f for g, f in ISA_FLAGS.items() if fnmatch.fnmatch(source, g)), [])
             objects += self.compiler.compile(
                 [source],
