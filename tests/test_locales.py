@@ -102,8 +102,9 @@ def test_international_resources_have_a_kind(locale):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_catalogue_files_are_valid_utf8_json(locale):
-    json.loads((LOCALES_DIR / f"{locale}.json").read_bytes().decode("utf-8"))
+def test_catalogue_files_are_strict_utf8_json_and_what_the_sdk_loads(locale):
+    strict = json.loads((LOCALES_DIR / f"{locale}.json").read_bytes().decode("utf-8", errors="strict"))
+    assert isinstance(strict, dict) and strict == catalogue(locale)
 
 
 @pytest.mark.parametrize("tag, expected", [

@@ -126,7 +126,8 @@ def test_check_message_rejects_bytes():
 
 def test_cli_message_and_conversation(tmp_path):
     out = subprocess.run([sys.executable, "-m", "nudeguard.cli", "message", "--json",
-                          "pay 200 or I post your pics online"], capture_output=True, text=True, check=True)
+                          "pay 200 or I post your pics online"], capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr  # found: a level that shows the notice
     data = json.loads(out.stdout)
     assert data["level"] == "URGENT" and {s["kind"] for s in data["signals"]} >= {"threat", "money"}
     conv = tmp_path / "c.jsonl"
@@ -134,7 +135,8 @@ def test_cli_message_and_conversation(tmp_path):
         {"sender": "x", "text": "hi", "time": 1}, {"sender": "x", "text": "i have your nudes", "time": 2},
         {"sender": "x", "text": "send $200 or everyone sees them", "time": 3}]) + "\n")
     out = subprocess.run([sys.executable, "-m", "nudeguard.cli", "conversation", str(conv)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[0].startswith("1\tNONE") and lines[-1].startswith("3\tURGENT")
 
@@ -315,8 +317,9 @@ def test_cli_conversation_takes_images_and_the_user_and_names_the_one_at_risk(tm
         {"sender": "mia", "text": "no"}, {"sender": "mia", "image": {"sensitive": True}, "time": 10},
         {"sender": "x", "text": "pay 200 or everyone sees it", "time": 20}]) + "\n")
     out = subprocess.run([sys.executable, "-m", "nudeguard.cli", "conversation", "--user", "mia", "--age", "15",
-                          str(conv)], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["1\tNONE\t-\t", "2\tNONE\t-\t", "3\tURGENT\tx\tmoney,threat"]
+                          str(conv)], capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.splitlines() == ["1\tNONE\t-\t-", "2\tNONE\t-\t-", "3\tURGENT\tx\tmoney,threat"]
     conv.write_text(json.dumps({"sender": "x", "text": "hi", "time": "noon"}) + "\n")
     bad = subprocess.run([sys.executable, "-m", "nudeguard.cli", "conversation", str(conv)],
                          capture_output=True, text=True)

@@ -134,4 +134,4 @@ def test_cli_works_without_any_network(tmp_path):
                            str(SENSITIVE), str(BENIGN)], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].endswith("SENSITIVE\tCONFIRM") and lines[1].endswith("ok\tALLOW")
+    assert lines[0].endswith("SENSITIVE\tCONFIRM\t-") and lines[1].endswith("ok\tALLOW\t-")

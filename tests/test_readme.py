@@ -8,6 +8,7 @@ Convention: every ```python block runs, in order, from the repository root, with
 from __future__ import annotations
 
 import re
+import subprocess
 from typing import List, Tuple
 
 import numpy as np
@@ -55,3 +56,26 @@ def test_readme_python_examples_run(monkeypatch):
     assert isinstance(shown[0], np.ndarray) and max(shown[0].shape[:2]) == 480 and shown[0].shape[2] == 3
     assert isinstance(shown[1], bytes)
     namespace["guard"].close()
+
+
+def readme_commands() -> List[str]:
+    """The lines of the README's first code block: the two commands a newcomer runs."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.match(r"# nudeguard\n\n```bash\n(.*?)\n```\n", text, re.DOTALL)
+    assert block, "the README starts with its commands"
+    return block.group(1).splitlines()
+
+
+def test_ci_runs_the_readme_commands_as_they_stand():
+    commands = readme_commands()
+    assert len(commands) == 2
+    assert commands[0].startswith("python3 -m venv .venv && ") and commands[0].endswith(" && nudeguard check examples/sample.jpg")
+    assert commands[1].endswith("pip install '.[test]' && python -m pytest")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    # CI reads the lines from the README (no copy to drift) and runs each once, as it stands.
+    assert ci.count('eval "$(readme_command 1)"') == 1 and ci.count('bash -c "$(readme_command 2)"') == 1
+    (definition,) = [line for line in ci.splitlines() if line.startswith("readme_command() ")]
+    for number, command in enumerate(commands, start=1):
+        extracted = subprocess.run(["bash", "-c", f"{definition}\nreadme_command {number}"], cwd=REPO,
+                                   capture_output=True, text=True, check=True).stdout
+        assert extracted == command + "\n"

@@ -3,9 +3,11 @@
     pip install '.[demo]' && python examples/chat_demo/app.py     # then open http://127.0.0.1:8000
 
 Picking a photo runs ``check_outgoing`` (a sensitive one brings up the speed bump), a
-received photo runs ``check_incoming`` (veiled, with tips, help, "view", block and report),
-chat text runs through a ``ConversationMonitor`` (sextortion warnings), and the adult is
-asked before protection is turned on. The nudeguard calls are in ``client_hooks.py``.
+received photo runs ``check_incoming`` (veiled, with "view", block, report and help), chat
+text runs through a ``ConversationMonitor`` (sextortion warnings, in the reader's language),
+and the adult is asked before protection is turned on. The nudeguard calls are in
+``client_hooks.py``; the page (``static/``) renders what this server's API returns, one pane
+per person, so a pane can grow a part (a video call) without touching the others.
 
 Privacy as in a real client: photos live in this process's memory only and are gone when
 it stops. Photos arrive as raw request bodies rather than multipart forms because werkzeug
@@ -36,6 +38,9 @@ MAX_PHOTO_BYTES = 25 * 1024 * 1024
 #: Who chats in the demo, and their ages (set by the app at sign-up in a real client).
 USERS = {"mia": ("Mia", 15), "alex": ("Alex", 34)}
 
+#: The page's languages (static/app.js has its labels in these).
+PAGE_LANGUAGES = ("en", "de")
+
 
 @dataclass
 class Message:
@@ -43,8 +48,10 @@ class Message:
     sender: str
     text: Optional[str] = None
     photo: Optional[bytes] = None
-    notice: Optional[Dict[str, Any]] = None
-    """The recipient's sextortion notice, when this text raised the conversation to WARN or URGENT."""
+    notices: Dict[Tuple[str, str], Dict[str, Any]] = field(default_factory=dict)
+    """By reader and page language: the safety notice, when this text raised the reader's
+    conversation to WARN or URGENT. Worded in the reader's language, whatever language the
+    message was written in."""
 
 
 @dataclass
@@ -58,17 +65,17 @@ class ChatRoom:
     revealed: Set[Tuple[int, str]] = field(default_factory=set)
     blocked: Set[str] = field(default_factory=set)
     """Users who blocked the other one."""
-    monitors: Dict[str, nudeguard.ConversationMonitor] = field(init=False)
-    """Each reader's monitor of the messages they receive."""
+    monitors: Dict[Tuple[str, str], nudeguard.ConversationMonitor] = field(init=False)
+    """Each reader's monitor of the conversation, by page language. A real client has one, on
+    its user's device and in their language; the demo's page can switch language at any time."""
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
     seen_by: Dict[Tuple[int, Person, str], Tuple[Dict[str, Any], Optional[bytes]]] = field(default_factory=dict)
     """``received_photo`` results by message, recipient (age, opt-in) and language."""
 
     def __post_init__(self) -> None:
-        # locale=None runs every language's rules: the notice is in the language the
-        # message was written in, whatever the page's language.
-        self.monitors = {name: nudeguard.ConversationMonitor(age=person.age) for name, person in self.people.items()}
+        self.monitors = {(name, locale): nudeguard.ConversationMonitor(locale=locale, age=person.age, user=name)
+                         for name, person in self.people.items() for locale in PAGE_LANGUAGES}
 
     @staticmethod
     def other(user: str) -> str:
@@ -85,8 +92,8 @@ class ChatRoom:
     def view(self, message: Message, user: str, locale: str) -> Dict[str, Any]:
         item: Dict[str, Any] = {"id": message.id, "mine": message.sender == user,
                                 "sender": USERS[message.sender][0], "text": message.text}
-        if message.notice is not None and message.sender != user:
-            item["notice"] = message.notice
+        if (user, locale) in message.notices:
+            item["notice"] = message.notices[user, locale]
         if message.photo is not None:
             photo = f"/api/messages/{message.id}/photo?user={user}"
             if message.sender == user:
@@ -118,7 +125,7 @@ def create_app(guard: nudeguard.Guard) -> Flask:
 
     def locale_arg() -> str:
         locale = request.args.get("locale", "en")
-        return locale if locale in nudeguard.available_locales() else "en"
+        return locale if locale in PAGE_LANGUAGES else "en"
 
     def message_for(message_id: int) -> Message:
         found = [m for m in room.messages if m.id == message_id]
@@ -192,9 +199,9 @@ def create_app(guard: nudeguard.Guard) -> Flask:
         if not text:
             abort(400, 'send {"text": "..."}')
         with room.lock:
-            reader = room.other(user)
-            notice = client_hooks.text_notice(room.monitors[reader], user, text)
-            message = Message(next(room.ids), user, text=text[:2000], notice=notice)
+            notices = {key: client_hooks.text_notice(monitor, user, text) for key, monitor in room.monitors.items()}
+            message = Message(next(room.ids), user, text=text[:2000],
+                              notices={key: notice for key, notice in notices.items() if notice is not None})
             room.messages.append(message)
         return jsonify({"message": message.id})
 
@@ -217,6 +224,15 @@ def create_app(guard: nudeguard.Guard) -> Flask:
         with room.lock:
             message_for(message_id)
             room.revealed.add((message_id, user))
+        return jsonify({})
+
+    @app.post("/api/messages/<int:message_id>/hide")
+    def hide(message_id: int) -> Response:
+        """The recipient hid a photo they had viewed: veiled again, the original withheld again."""
+        user = user_arg()
+        with room.lock:
+            message_for(message_id)
+            room.revealed.discard((message_id, user))
         return jsonify({})
 
     @app.get("/api/messages/<int:message_id>/photo")

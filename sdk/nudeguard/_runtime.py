@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ._native_stderr import native_output_logged
 from .errors import ModelError
 
 __all__ = ["RUNTIMES", "Runtime", "load_runtime"]
@@ -34,6 +35,15 @@ class Runtime:
     name: str
     version: str
     interpreter_class: Any
+
+    def create_interpreter(self, **options: Any) -> Any:
+        """An interpreter with its tensors allocated. TF Lite prints "INFO: Created TensorFlow
+        Lite XNNPACK delegate for CPU." while allocating; that line goes to the ``nudeguard``
+        logger, not to the host's stderr."""
+        with native_output_logged():
+            interpreter = self.interpreter_class(**options)
+            interpreter.allocate_tensors()
+        return interpreter
 
 
 def _import(name: str, distribution: str, module: str) -> Runtime:

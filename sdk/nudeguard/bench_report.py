@@ -288,8 +288,9 @@ def format_report(report: Mapping[str, Any]) -> str:
         f"model {options['model']['name']} {options['model']['sha256'][:12]}",
     ]
     for shape, facts in report["shapes"].items():
+        views = f"{facts['views']} view{'' if facts['views'] == 1 else 's'}"
         lines.append(f"{shape}: {facts['width']}x{facts['height']} {facts['encoding']}, {facts['bytes']} bytes, decoded "
-                     f"at {facts['decoded']}; end to end: check_incoming ({facts['views']} views), protected "
+                     f"at {facts['decoded']}; end to end: check_incoming ({views}), protected "
                      f"recipient → {facts['end_to_end_action']}")
     parts = ", ".join(f"{name} {part['cpu_ms']:.2f}" for name, part in calibration["parts"].items())
     lines.append(f"calibration {calibration['cpu_ms']:.3f} ms CPU (geometric mean of {parts})")

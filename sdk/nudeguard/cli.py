@@ -1,46 +1,31 @@
-"""``nudeguard`` command line: check or blur images from a shell or a script."""
+"""``nudeguard`` command line: check, hash, match or blur images and read messages from a shell
+or a script. Every subcommand keeps one contract (``_cli_contract.CONTRACT``)."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
+import platform
 import sys
-from typing import Iterator, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
 
-from . import _chat_cli
+from . import __version__, _chat_cli, available_isas, isa
+from ._cli_contract import CONTRACT, EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, age, positive_int, real
+from ._native_stderr import native_output_logged
+from ._runtime import load_runtime
 from .blur import blur, veil, veil_sigma
 from .errors import ImageError, NudeguardError
 from .guard import Guard, GuardOptions
 from .image import load_pixels
-from .policy import Person
+from .model import BUNDLED_MODEL, load_card
+from .policy import ADULT_AGE, Person
 from .video import video_container
 
-EXIT_OK = 0
-EXIT_SENSITIVE = 1
-EXIT_BAD_INPUT = 2
-
 _FAST_HELP = "decode JPEGs at a reduced DCT scale first (within a few bits of the default)"
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """LiteRT's C++ logs "INFO: Created TensorFlow Lite XNNPACK delegate" on the
-    stderr file descriptor; here stderr carries one line per unreadable file."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 class _Progress:
@@ -64,54 +49,61 @@ class _Progress:
 
 
 def _check(args: argparse.Namespace) -> int:
-    options = GuardOptions(model_path=args.model, threshold=args.threshold, threads=args.threads)
+    if args.opted_in and (args.age is None or args.age < ADULT_AGE):
+        raise ValueError(f"--opted-in is an adult's choice: give --age {ADULT_AGE} or more with it")
     sender = Person(age=args.age, opted_in=args.opted_in) if args.age is not None else None
-    errors = sensitive = False
+    status = EXIT_OK
     progress = _Progress(len(args.paths))
-    with _native_stderr_silenced():
-        guard = Guard(options)
-    with guard:
+    with Guard(GuardOptions(model_path=args.model, threshold=args.threshold, threads=args.threads)) as guard:
         for path in args.paths:
-            record = {"path": path}
-            try:
-                if sender is None and video_container(path) is not None:
-                    video = guard.check_video(path, stop_at_first_sensitive=False)
-                    record.update(score=round(video.score, 6), label="nsfw" if video.sensitive else "sfw",
-                                  sensitive=video.sensitive,
-                                  sensitive_timestamps_ms=list(video.sensitive_timestamps_ms))
-                elif sender is None:
-                    result = guard.scan(path)
-                    record.update(score=round(result.score, 6), label=result.label, sensitive=result.sensitive)
-                else:
-                    verdict = guard.check_outgoing(path, sender=sender)
-                    if verdict.error is not None:
-                        raise verdict.error
-                    assert verdict.score is not None
-                    record.update(score=round(verdict.score, 6), label="nsfw" if verdict.sensitive else "sfw",
-                                  sensitive=verdict.sensitive, action=verdict.action.name)
-            except NudeguardError as exc:
-                progress.clear()
-                print(f"nudeguard: error: {exc}", file=sys.stderr)
-                errors = True
-                if sender is not None:  # a protected sender is asked to confirm even so
-                    action = "CONFIRM" if sender.protected else "ALLOW"
-                    print(json.dumps({"path": path, "error": str(exc), "action": action}) if args.json
-                          else f"{path}\t-\t-\terror\t{action}")
-                progress.step()
-                continue
+            record = _check_file(guard, path, sender)
             progress.clear()
-            sensitive = sensitive or bool(record["sensitive"])
-            if args.json:
-                print(json.dumps(record))
-            else:
-                line = f"{path}\t{record['score']:.4f}\t{record['label']}\t{'SENSITIVE' if record['sensitive'] else 'ok'}"
-                if record.get("sensitive_timestamps_ms"):
-                    line += "\tat " + ",".join(f"{ms / 1000:.3f}s" for ms in record["sensitive_timestamps_ms"])
-                print(line + (f"\t{record['action']}" if sender is not None else ""))
-            sys.stdout.flush()
+            if record["error"] is not None:
+                print(f"nudeguard: error: {record['error']}", file=sys.stderr)
+                status = EXIT_BAD_INPUT
+            elif record["sensitive"] and status == EXIT_OK:
+                status = EXIT_FOUND
+            print(json.dumps(record) if args.json else _check_line(record), flush=True)
             progress.step()
     progress.clear()
-    return EXIT_BAD_INPUT if errors else EXIT_SENSITIVE if sensitive else EXIT_OK
+    return status
+
+
+def _check_file(guard: Guard, path: str, sender: Optional[Person]) -> Dict[str, Any]:
+    """One file's record: the same keys for every file, null where a value does not apply."""
+    record: Dict[str, Any] = {"path": path, "score": None, "label": None, "sensitive": None, "action": None,
+                              "sensitive_timestamps_ms": None, "error": None}
+    try:
+        if sender is not None:
+            verdict = guard.check_outgoing(path, sender=sender)
+            record["action"] = verdict.action.name  # also when the check failed: fail closed
+            if verdict.error is not None:
+                raise verdict.error
+            assert verdict.score is not None
+            score, sensitive, label = verdict.score, verdict.sensitive, None
+        elif video_container(path) is not None:
+            video = guard.check_video(path, stop_at_first_sensitive=False)
+            score, sensitive, label = video.score, video.sensitive, None
+            record["sensitive_timestamps_ms"] = list(video.sensitive_timestamps_ms)
+        else:
+            result = guard.scan(path)
+            score, sensitive, label = result.score, result.sensitive, result.label
+    except NudeguardError as exc:
+        record["error"] = str(exc)
+        return record
+    # A verdict or a video has no label of its own: the one its sensitivity means.
+    record.update(score=round(score, 6), label=label or ("nsfw" if sensitive else "sfw"), sensitive=sensitive)
+    return record
+
+
+def _check_line(record: Dict[str, Any]) -> str:
+    if record["error"] is not None:
+        score, label, verdict = "-", "-", "error"
+    else:
+        score, label = f"{record['score']:.4f}", record["label"]
+        verdict = "SENSITIVE" if record["sensitive"] else "ok"
+    at = ",".join(f"{ms / 1000:.3f}s" for ms in record["sensitive_timestamps_ms"] or ()) or "-"
+    return "\t".join((record["path"], score, label, verdict, record["action"] or "-", at))
 
 
 def _blur(args: argparse.Namespace) -> int:
@@ -154,41 +146,43 @@ def _hash(args: argparse.Namespace) -> int:
 def _match(args: argparse.Namespace) -> int:
     from .hashing import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
 
-    try:
-        hash_list = HashList.load(args.list)
-    except NudeguardError as exc:
-        print(f"nudeguard: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    hash_list = HashList.load(args.list)
+    if len(hash_list) == 0:
+        raise ValueError(f"{args.list}: the list holds no hashes (one a line: HEX, HEX,ID or HEX,QUALITY,ID)")
     max_distance = DEFAULT_MAX_DISTANCE if args.max_distance is None else args.max_distance
     status = EXIT_OK
     for path in args.paths:
+        record: Dict[str, Any] = {"path": path, "matches": [], "error": None}
         try:
             if video_container(path) is not None:  # one hash a second, each matched as it is
-                video = fingerprint(path)
-                queries = [(f"{path}#t={f.timestamp_ms / 1000:g}", PdqHash(f.pdq, f.quality)) for f in video.frames]
+                queries: List[Any] = [(f.timestamp_ms, PdqHash(f.pdq, f.quality)) for f in fingerprint(path).frames]
             else:  # rotated and mirrored copies match too
                 variants = pdq_dihedral(path, fast=args.fast)
-                queries = [(path, variants if args.rotations else variants[0])]
+                queries = [(None, variants if args.rotations else variants[0])]
         except NudeguardError as exc:
+            record["error"] = str(exc)
             print(f"nudeguard: error: {exc}", file=sys.stderr)
             status = EXIT_BAD_INPUT
-            continue
-        found = []
-        for where, query in queries:
+            queries = []
+        for timestamp_ms, query in queries:
+            where = path if timestamp_ms is None else f"{path}#t={timestamp_ms / 1000:g}"
             quality = (query[0] if isinstance(query, tuple) else query).quality
             if quality < DEFAULT_MIN_QUALITY:
                 print(f"nudeguard: {where}: PDQ quality {quality} < {DEFAULT_MIN_QUALITY}, too flat to match",
                       file=sys.stderr)
                 continue
-            found += [(where, m) for m in hash_list.match(query, max_distance)]
-        if found and status == EXIT_OK:
-            status = EXIT_SENSITIVE
-        for where, m in found:
-            if args.json:
-                print(json.dumps({"path": where, "index": m.index, "id": m.id, "hash": m.hex,
-                                  "distance": m.distance, "transform": m.transform}))
-            else:
-                print(f"{where}\t{m.distance}\t{m.transform}\t{m.hex}\t{m.id or ''}")
+            for m in hash_list.match(query, max_distance):
+                # A `nudeguard hash` listing's ID is two tab-separated fields (MD5, path): JSON
+                # keeps the fields apart instead of a literal tab.
+                record["matches"].append({"timestamp_ms": timestamp_ms, "distance": m.distance,
+                                          "transform": m.transform, "hash": m.hex, "index": m.index,
+                                          "id": m.id.split("\t") if m.id else []})
+                if not args.json:
+                    print(f"{where}\t{m.distance}\t{m.transform}\t{m.hex}\t{m.id or '-'}")
+        if record["matches"] and status == EXIT_OK:
+            status = EXIT_FOUND
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
     return status
 
 
@@ -216,7 +210,7 @@ def _bench(args: argparse.Namespace) -> int:
             with open(args.image, "rb") as stream:
                 image = stream.read()
         shapes = [name for names in args.shape or [list(DEFAULT_SHAPES)] for name in names]
-        with _native_stderr_silenced():
+        with native_output_logged():
             report = run(10.0 if args.seconds is None else args.seconds, shapes=list(SHAPES) if "all" in shapes else shapes,
                          image=image, threads=args.threads, runtime=args.runtime, model_path=args.model)
         if args.output is not None:  # written before the comparison: the report is kept even when the gate fails
@@ -237,7 +231,26 @@ def _bench(args: argparse.Namespace) -> int:
         if comparison is not None:
             print("\n" + format_comparison(comparison))
     # The CLI's "found" code: here, a stage slower than the baseline allows.
-    return EXIT_SENSITIVE if comparison is not None and comparison.regressions else EXIT_OK
+    return EXIT_FOUND if comparison is not None and comparison.regressions else EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    """The build report, like ``python -m PIL.report``."""
+    print(f"nudeguard {__version__}")
+    print(f"python     {platform.python_version()} ({platform.machine()})")
+    print(f"isa        {isa()} (available: {', '.join(available_isas())})")
+    try:
+        runtime = load_runtime()
+        print(f"runtime    {runtime.name} {runtime.version}")
+    except NudeguardError as exc:
+        print(f"runtime    unavailable: {exc}")
+    try:
+        card = load_card(BUNDLED_MODEL)
+        print(f"model      {card.name} ({card.model_path.name}, sha256 {card.sha256[:16]}…, "
+              f"threshold {card.threshold})")
+    except NudeguardError as exc:
+        print(f"model      unavailable: {exc}")
+    return EXIT_OK
 
 
 def _write(output: str, result: "np.ndarray") -> int:
@@ -259,29 +272,36 @@ def _write(output: str, result: "np.ndarray") -> int:
 def _bits(text: str) -> int:
     value = int(text) if text.strip().isdigit() else -1
     if not 0 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bits from 0 to 256")
+        raise argparse.ArgumentTypeError(f"expected a number of bits from 0 to 256, got {text!r}")
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nudeguard", description="On-device nudity checks for chat apps.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="nudeguard", description="On-device nudity checks for chat apps.",
+                                     epilog=CONTRACT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"nudeguard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser(
-        "check", help="classify images",
-        description="Print score, label and verdict per image or video (tab-separated, or JSON lines with "
-                    "--json); the whole image is checked (tiles of wide or tall pictures, frames of "
-                    "animations); a video's sampled frames are, and its sensitive timestamps are listed. "
-                    "With --age, a fifth column gives the action for sending: CONFIRM or ALLOW. "
+        "check", help="classify images and videos",
+        description="Print a line per image or video: path, score, label, verdict (ok, SENSITIVE or error), "
+                    "action and sensitive timestamps, tab-separated, \"-\" where a column does not apply; "
+                    "or with --json an object per file with the same keys for every file (\"error\" says "
+                    "why one could not be read). The whole image is checked (tiles of wide or tall "
+                    "pictures, frames of animations); a video's sampled frames are, and its sensitive "
+                    "timestamps are listed (without --age). With --age, the action is what "
+                    "check_outgoing tells a client to do for that sender: CONFIRM or ALLOW. "
                     "Exit 0 when every file was checked and none is sensitive, 1 when any is sensitive, "
-                    "2 when any could not be read (2 wins over 1).",
+                    "2 when any could not be read (2 wins over 1; the other files are still checked).",
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--json", action="store_true", help="one JSON object per line")
-    check.add_argument("--age", type=int, default=None, metavar="N",
-                       help="the sender's age: print the action check_outgoing gives (CONFIRM or ALLOW)")
-    check.add_argument("--opted-in", action="store_true", help="with --age 18 or more: the adult opted in")
-    check.add_argument("--threshold", type=float, default=None, help="decision threshold (default: the model card's)")
-    check.add_argument("--threads", type=int, default=None, help="interpreter threads")
+    check.add_argument("--json", action="store_true", help="one JSON object per file")
+    check.add_argument("--age", type=age, default=None, metavar="N",
+                       help="the sender's age in years: print the action check_outgoing gives (CONFIRM or ALLOW)")
+    check.add_argument("--opted-in", action="store_true",
+                       help=f"with --age {ADULT_AGE} or more: the adult turned protection on")
+    check.add_argument("--threshold", type=real("a probability", 0, 1, low_open=True), default=None,
+                       help="decision threshold in (0, 1] (default: the model card's)")
+    check.add_argument("--threads", type=positive_int, default=None, help="interpreter threads")
     check.add_argument("--model", default=None, help="a .tflite model with its JSON card (default: bundled)")
     check.set_defaults(run=_check)
     blur = commands.add_parser(
@@ -292,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     blur.add_argument("input", metavar="IN")
     blur.add_argument("output", metavar="OUT")
-    blur.add_argument("--sigma", type=float, default=None, help="standard deviation in pixels (default: veil strength)")
+    blur.add_argument("--sigma", type=real("a standard deviation in pixels", 0, math.inf), default=None,
+                      help="standard deviation in pixels (default: veil strength)")
     blur.set_defaults(run=_blur)
     veil_cmd = commands.add_parser(
         "veil", help="write the veiled copy of an image",
@@ -302,14 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     veil_cmd.add_argument("input", metavar="IN")
     veil_cmd.add_argument("output", metavar="OUT")
-    veil_cmd.add_argument("--size", type=int, default=None, help="longer side in pixels (default: IN's size)")
+    veil_cmd.add_argument("--size", type=positive_int, default=None, help="longer side in pixels (default: IN's size)")
     veil_cmd.set_defaults(run=_veil)
     hash_cmd = commands.add_parser(
-        "hash", help="hash images (PDQ, MD5, SHA-256) without sharing them",
+        "hash", help="hash images and videos (PDQ, MD5, SHA-256) without sharing them",
         description="Print PDQ hash, PDQ quality, MD5 and path per image (tab-separated; for a video one "
                     "line per second, the path ending in #t=SECONDS), or with --json "
                     "one hash-only report (hashes, sizes and timestamps; never pixels or file bytes) for "
-                    "reporting services such as Take It Down or StopNCII. "
+                    "reporting services such as Take It Down or StopNCII; a file that cannot be read is "
+                    "named on stderr and left out. "
                     "Exit 0 when every file was hashed, 2 when any could not be read.",
     )
     hash_cmd.add_argument("paths", nargs="+", metavar="PATH")
@@ -322,13 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
                           help=_FAST_HELP)
     hash_cmd.set_defaults(run=_hash)
     match_cmd = commands.add_parser(
-        "match", help="match images against a PDQ hash list (e.g. a list of reported images)",
+        "match", help="match images and videos against a PDQ hash list (e.g. a list of reported images)",
         description="Hash each image (and its rotations and mirror images) or each second of a video on this "
-                    "machine and print the entries of LIST within --max-distance bits: path (a video's with "
-                    "#t=SECONDS), distance, transform, the entry's hash and ID, tab-separated, nearest first "
-                    "(or JSON lines with --json). LIST has one hash per line: HEX, HEX,ID or HEX,QUALITY,ID. "
-                    "Exit 0 when nothing matched, 1 when anything did, 2 when LIST or a file could not be "
-                    "read (2 wins over 1).",
+                    "machine and print the entries of LIST within --max-distance bits, a line per match: "
+                    "path (a video's with #t=SECONDS), distance, transform, the entry's hash and ID (\"-\" "
+                    "for none), tab-separated, nearest first. With --json, an object per file: "
+                    "{\"path\", \"matches\": [{\"timestamp_ms\", \"distance\", \"transform\", \"hash\", "
+                    "\"index\", \"id\"}], \"error\"}, \"id\" being the ID's tab-separated fields. LIST has "
+                    "one hash per line: HEX, HEX,ID or HEX,QUALITY,ID (`nudeguard hash` output is one). "
+                    "Exit 0 when nothing matched, 1 when anything did, 2 when LIST is empty or could not "
+                    "be read, or a file could not be (2 wins over 1).",
     )
     match_cmd.add_argument("list", metavar="LIST")
     match_cmd.add_argument("paths", nargs="+", metavar="PATH")
@@ -338,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="match images as they are, not also rotated or mirrored")
     match_cmd.add_argument("--fast", action="store_true",
                            help=_FAST_HELP)
-    match_cmd.add_argument("--json", action="store_true", help="one JSON object per match")
+    match_cmd.add_argument("--json", action="store_true", help="one JSON object per file")
     match_cmd.set_defaults(run=_match)
     bench_cmd = commands.add_parser(
         "bench", help="latency per stage of a check; compare with a baseline and fail on a regression",
@@ -382,15 +407,16 @@ def build_parser() -> argparse.ArgumentParser:
                            help="use this saved report instead of measuring (to compare or reformat it)")
     bench_cmd.set_defaults(run=_bench)
     _chat_cli.add_commands(commands)
+    info = commands.add_parser("info", help="the build report: version, kernel ISA, interpreter, model",
+                               description="Print the version, the kernel ISA, the interpreter and the model. "
+                                           "Exit 0.")
+    info.set_defaults(run=_info)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        # Decoder warnings would interleave with our one-line errors (OpenCV 5 moved the setter).
-        set_log_level = getattr(cv2, "setLogLevel", None) or cv2.utils.logging.setLogLevel
-        set_log_level(0)
         return int(args.run(args))
     except (NudeguardError, ValueError) as exc:
         print(f"nudeguard: error: {exc}", file=sys.stderr)

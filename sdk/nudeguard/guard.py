@@ -282,8 +282,7 @@ class Guard:
 
     def _load_interpreter(self, model_path: Path) -> _Worker:
         try:
-            interpreter = self._runtime.interpreter_class(model_path=str(model_path), num_threads=self._threads)
-            interpreter.allocate_tensors()
+            interpreter = self._runtime.create_interpreter(model_path=str(model_path), num_threads=self._threads)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"{model_path}: {self._runtime.name} cannot load the model: {exc}") from None
         return _Worker(interpreter)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
 from typing import BinaryIO, List, Optional, Tuple, Union
 
@@ -19,6 +20,7 @@ import cv2
 import numpy as np
 
 from . import _native
+from ._native_stderr import native_output_logged
 from .errors import ImageError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorOrder", "Frames", "ImageInput", "Pixels", "load_frames", "load_pixels"]
@@ -165,7 +167,8 @@ _TINY_GIF = (
 
 @functools.lru_cache(maxsize=None)
 def _opencv_decodes_gif() -> bool:
-    return cv2.imdecode(np.frombuffer(_TINY_GIF, np.uint8), cv2.IMREAD_COLOR) is not None
+    with native_output_logged():
+        return cv2.imdecode(np.frombuffer(_TINY_GIF, np.uint8), cv2.IMREAD_COLOR) is not None
 
 
 def _with_valid_gif_background(data: bytes) -> bytes:
@@ -177,7 +180,15 @@ def _with_valid_gif_background(data: bytes) -> bytes:
     return data
 
 
-def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_pixels: int) -> Pixels:
+def _draft_flag(width: int, height: int, draft_size: Tuple[int, int]) -> int:
+    """The DCT reduction PIL's ``Image.draft(mode, draft_size)`` picks for a JPEG: the largest
+    of 8, 4, 2 that is at most ``min(width // draft_width, height // draft_height)``."""
+    most = min(width // max(1, draft_size[0]), height // max(1, draft_size[1]))
+    return next((flag for scale, flag in _JPEG_REDUCTIONS if scale <= most), cv2.IMREAD_COLOR)
+
+
+def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_pixels: int,
+            draft_size: Optional[Tuple[int, int]] = None, *, accepts_video: bool = False) -> Pixels:
     if not data:
         raise ImageError(f"{source}: empty input, no image data")
     data = _with_valid_gif_background(data)
@@ -191,10 +202,16 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
         kind, width, height = header
         _check_pixels(source, f"the {kind} image", width, height, max_pixels)
         if kind == "JPEG":
-            flag = _jpeg_flag(width, height, min_size)
+            flag = _draft_flag(width, height, draft_size) if draft_size else _jpeg_flag(width, height, min_size)
+    if header is not None and header[0] == "JPEG" and not _jpeg_is_complete(data):
+        # libjpeg would fill the missing part with grey and report success: a cut-off
+        # sensitive photo could then pass as harmless. Refused, so checks fail closed.
+        raise ImageError(f"{source}: truncated JPEG (the data ends before the image does)")
     scale = next((s for s, f in _JPEG_REDUCTIONS if f == flag), 1)
     try:
-        array = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+        # libpng, libjpeg and OpenCV print about damaged files: the nudeguard logger gets that.
+        with native_output_logged():
+            array = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     except cv2.error as exc:
         raise ImageError(f"{source}: cannot decode image: {exc.err}") from None
     if array is None:
@@ -204,6 +221,9 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
         if unsupported is not None:
             raise ImageError(f"{source}: {unsupported} images are not supported; convert to JPEG or PNG "
                              "(supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
+        if accepts_video:  # the caller would have taken a video too: say which
+            raise ImageError(f"{source}: not a decodable image or video (images: JPEG, PNG, WebP, BMP, TIFF, "
+                             "GIF; videos: MP4, MOV, 3GP, WebM, MKV, AVI)")
         raise ImageError(f"{source}: not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF, GIF)")
     if header is None:  # a format the probe does not know: the limit applies after the fact
         _check_pixels(source, "the decoded image", array.shape[1], array.shape[0], max_pixels)
@@ -214,6 +234,39 @@ def _decode(data: bytes, source: str, min_size: Optional[Tuple[int, int]], max_p
         rotated = -(-width // scale) != array.shape[1] or -(-height // scale) != array.shape[0]
         full_size = (height, width) if rotated else (width, height)
     return Pixels(array, _native.PixelFormat.BGR, source, full_size)
+
+
+#: A marker inside entropy-coded JPEG data: 0xFF followed by neither a stuffed 0x00, RST0-7
+#: nor another 0xFF (fill).
+_JPEG_MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def _jpeg_is_complete(data: bytes) -> bool:
+    """Whether the JPEG's segments and scans run up to an end-of-image marker (bytes after it,
+    such as a phone's appended trailer, are allowed)."""
+    position = 2  # after SOI
+    while position + 2 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+        elif marker == 0xD9:  # EOI
+            return True
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # stand-alone markers
+            position += 2
+        elif position + 4 > len(data):
+            return False
+        else:
+            end = position + 2 + int.from_bytes(data[position + 2:position + 4], "big")
+            if marker != 0xDA:  # a segment: skip it
+                position = end
+                continue
+            found = _JPEG_MARKER_IN_SCAN.search(data, end)  # a scan runs to the next marker
+            if found is None:
+                return False
+            position = found.start()
+    return False
 
 
 def _unsupported_format(data: bytes) -> Optional[str]:
@@ -256,7 +309,8 @@ def _decode_animation(
     # The pixel limit covers the whole animation: frames x width x height.
     budget = max(1, max_pixels // max(1, width * height))
     try:
-        ok, animation = decode_animation(np.frombuffer(data, np.uint8), 0, min(budget + 1, 32767))
+        with native_output_logged():
+            ok, animation = decode_animation(np.frombuffer(data, np.uint8), 0, min(budget + 1, 32767))
     except cv2.error:
         return None
     frames = list(animation.frames) if ok else []
@@ -291,10 +345,13 @@ def load_frames(
     min_size: Optional[Tuple[int, int]] = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_frames: int = 8,
+    accepts_video: bool = False,
 ) -> Frames:
     """Like :func:`load_pixels`, but an animated GIF or WebP yields up to ``max_frames``
     frames spread evenly over the animation (first and last included). The pixel limit
-    applies to all frames of an animation together. No temporary files are written."""
+    applies to all frames of an animation together. No temporary files are written.
+    ``accepts_video``: the caller also takes videos, so the error for bytes that do not
+    decode names the video formats too."""
     if max_frames < 1:
         raise ValueError(f"max_frames must be at least 1, got {max_frames}")
     source = describe(image)
@@ -312,7 +369,7 @@ def load_frames(
             animation = _decode_animation(data, source, kind, width, height, max_pixels, max_frames)
             if animation is not None:
                 return animation
-    return Frames((_decode(data, source, min_size, max_pixels),), 1, (0,))
+    return Frames((_decode(data, source, min_size, max_pixels, accepts_video=accepts_video),), 1, (0,))
 
 
 def _from_array(array: np.ndarray, color_order: Optional[ColorOrder], source: str) -> Pixels:

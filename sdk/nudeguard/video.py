@@ -25,6 +25,7 @@ samples is not.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 import math
@@ -37,6 +38,7 @@ import cv2
 import numpy as np
 
 from . import _native
+from ._native_stderr import native_output_logged
 from .errors import ImageError, NudeguardError, closed_guard_error
 from .image import Pixels, _check_pixels, _read_bytes, describe, load_frames
 
@@ -172,10 +174,41 @@ class VideoInfo:
     height: int
 
 
-def _open_capture(source_object: Any, source: str) -> "cv2.VideoCapture":
+class _Capture:
+    """A ``cv2.VideoCapture`` whose decoding calls keep FFmpeg's and OpenCV's messages ("moov
+    atom not found") off the host's stderr: they reach the ``nudeguard`` logger instead."""
+
+    def __init__(self, source_object: Any, params: List[int]) -> None:
+        with native_output_logged():
+            self._capture = cv2.VideoCapture(source_object, cv2.CAP_FFMPEG, params)
+
+    def isOpened(self) -> bool:
+        return bool(self._capture.isOpened())
+
+    def get(self, prop: int) -> float:
+        return float(self._capture.get(prop))
+
+    def set(self, prop: int, value: float) -> bool:
+        with native_output_logged():
+            return bool(self._capture.set(prop, value))
+
+    def grab(self) -> bool:
+        with native_output_logged():
+            return bool(self._capture.grab())
+
+    def retrieve(self) -> Tuple[bool, Optional[np.ndarray]]:
+        with native_output_logged():
+            return self._capture.retrieve()
+
+    def release(self) -> None:
+        with native_output_logged():
+            self._capture.release()
+
+
+def _open_capture(source_object: Any, source: str) -> _Capture:
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, _FFMPEG_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, _FFMPEG_TIMEOUT_MS]
     try:
-        capture = cv2.VideoCapture(source_object, cv2.CAP_FFMPEG, params)
+        capture = _Capture(source_object, params)
     except (cv2.error, TypeError, SystemError) as exc:
         raise ImageError(f"{source}: OpenCV {cv2.__version__} cannot read this video: {exc}") from None
     if not capture.isOpened():
@@ -192,23 +225,27 @@ class VideoReader:
         self._file: Optional[BinaryIO] = None
         self._data: Optional[bytes] = None
         self._memfd: Optional[BinaryIO] = None
-        if isinstance(video, (str, os.PathLike)):
-            try:
-                self._file = open(video, "rb")
-            except FileNotFoundError:
-                raise ImageError(f"{self.source}: no such file") from None
-            except OSError as exc:
-                raise ImageError(f"{self.source}: cannot read file: {exc.strerror or exc}") from None
-        else:
-            self._data = _read_bytes(video, self.source)
+        # FFmpeg decodes in threads of its own, which may print between two calls: fd 2 stays
+        # captured from open to close (each call passes on what the host wrote meanwhile).
+        self._quiet = contextlib.ExitStack()
+        self._quiet.enter_context(native_output_logged())
         try:
+            if isinstance(video, (str, os.PathLike)):
+                try:
+                    self._file = open(video, "rb")
+                except FileNotFoundError:
+                    raise ImageError(f"{self.source}: no such file") from None
+                except OSError as exc:
+                    raise ImageError(f"{self.source}: cannot read file: {exc.strerror or exc}") from None
+            else:
+                self._data = _read_bytes(video, self.source)
             self._capture = self._open()
             self.info = self._probe(max_pixels)
         except BaseException:
             self.close()
             raise
 
-    def _open(self) -> "cv2.VideoCapture":
+    def _open(self) -> _Capture:
         if not hasattr(cv2, "IStreamReader"):
             return _open_capture(self._name_for_old_opencv(), self.source)
         # OpenCV takes an io.BufferedIOBase: an open file (FFmpeg then never sees the name) or
@@ -348,6 +385,7 @@ class VideoReader:
         for file in (self._file, self._memfd):
             if file is not None:
                 file.close()
+        self._quiet.close()
 
     def __enter__(self) -> "VideoReader":
         return self
@@ -377,20 +415,35 @@ def sampled_frames(
     if not isinstance(video, (str, os.PathLike, bytes, bytearray, memoryview)):
         video = _read_bytes(video, describe(video))  # a file object: read once, then sniff
     if video_container(video) is None:
-        frames = load_frames(video, min_size=min_size, max_pixels=max_pixels, max_frames=max_frames)
+        frames = load_frames(video, min_size=min_size, max_pixels=max_pixels, max_frames=max_frames,
+                             accepts_video=True)
         first = frames.frames[0]
         width, height = first.size
         times = frames.timestamps_ms or (0,) * len(frames.frames)
         info = VideoInfo(frames.frame_count, frames.duration_ms, width, height)
         return info, (SampledFrame(p, i, t) for p, i, t in zip(frames.frames, frames.indices, times))
     reader = VideoReader(video, max_pixels=max_pixels)
-    interval_ms = sample_interval_ms(reader.last_frame_ms, sample_fps, max_frames)
+    return reader.info, _ReaderFrames(reader, sample_interval_ms(reader.last_frame_ms, sample_fps, max_frames))
 
-    def frames_then_close() -> Iterator[SampledFrame]:
-        with reader:
-            yield from reader.frames(interval_ms)
 
-    return reader.info, frames_then_close()
+class _ReaderFrames(Iterator[SampledFrame]):
+    """A reader's sampled frames. The reader is closed at the end, on an error, or by
+    ``close()``, also when no frame was asked for (a generator could not do that)."""
+
+    def __init__(self, reader: VideoReader, interval_ms: float) -> None:
+        self._reader = reader
+        self._frames = reader.frames(interval_ms)
+
+    def __next__(self) -> SampledFrame:
+        try:
+            return next(self._frames)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._frames.close()
+        self._reader.close()
 
 
 # -- near duplicates ------------------------------------------------------------------------

@@ -1,32 +1,40 @@
-// The demo's page: two chat panes rendered from /api/state. Every warning text comes from
-// nudeguard (in the chosen language); only the chat's own labels are here.
+// The demo's page: one pane per person (Mia's phone, Alex's phone), each rendered from
+// /api/state. Every safety text comes from nudeguard in the page's language; only the chat's
+// own labels are here. A pane is built from parts (header, messages, composer, dialog), so a
+// new part, such as a video call, is one more function and one more entry in paneView.
 "use strict";
 
 const LABELS = {
   en: {
-    language: "Language",
+    subtitle: "chat demo", language: "Language",
     footnote: "Photos are checked on this computer and kept in the demo server's memory only; nothing is uploaded anywhere.",
-    message: "Message", send: "Send", photo: "Photo…", checking: "Checking the photo…",
-    sent: "Sent.", not_sent: "Not sent.", block: "Block", report: "Report", unblock: "Unblock",
+    message: "Message", send: "Send", photo: "Photo", checking: "Checking the photo…",
+    sent: "Sent.", not_sent: "Not sent.", block: "Block {name}", unblock: "Unblock {name}", report: "Report",
+    get_help: "Get help", hide_photo: "Hide photo", kept_hidden: "Photo kept hidden.",
     blocked: "You blocked {name}. The conversation is hidden.",
     report_saved: "Report saved as nudeguard-report.json: hashes of {n} photo(s), no pictures.",
-    protection_on: "Blurring of sensitive photos is on.", kept_hidden: "Kept hidden.",
-    not_checked: "This photo could not be checked.", no_preview: "(photo hidden)",
+    protection_on: "Sensitive photos are blurred", not_checked: "This photo could not be checked.",
+    no_preview: "Photo hidden",
   },
   de: {
-    language: "Sprache",
+    subtitle: "Chat-Demo", language: "Sprache",
     footnote: "Fotos werden auf diesem Computer geprüft und nur im Speicher des Demo-Servers gehalten; nichts wird irgendwohin hochgeladen.",
-    message: "Nachricht", send: "Senden", photo: "Foto…", checking: "Das Foto wird geprüft…",
-    sent: "Gesendet.", not_sent: "Nicht gesendet.", block: "Blockieren", report: "Melden", unblock: "Blockierung aufheben",
+    message: "Nachricht", send: "Senden", photo: "Foto", checking: "Das Foto wird geprüft…",
+    sent: "Gesendet.", not_sent: "Nicht gesendet.", block: "{name} blockieren", unblock: "{name} nicht mehr blockieren",
+    report: "Melden", get_help: "Hilfe holen", hide_photo: "Foto verbergen", kept_hidden: "Foto bleibt verborgen.",
     blocked: "Du hast {name} blockiert. Die Unterhaltung ist ausgeblendet.",
     report_saved: "Meldung als nudeguard-report.json gespeichert: Hashes von {n} Foto(s), keine Bilder.",
-    protection_on: "Das Verschwommen-Anzeigen heikler Fotos ist an.", kept_hidden: "Bleibt verborgen.",
-    not_checked: "Dieses Foto konnte nicht geprüft werden.", no_preview: "(Foto verborgen)",
+    protection_on: "Heikle Fotos werden verschwommen angezeigt", not_checked: "Dieses Foto konnte nicht geprüft werden.",
+    no_preview: "Foto verborgen",
   },
 };
 
+// How long a status line ("Sent.") stays, in milliseconds.
+const STATUS_MS = 4000;
+
 let locale = "en";
-const ui = {};  // per user: what only the page knows (open prompts, status line)
+const ui = {};  // per user: what only the page knows (dialogs, hidden photos, status, draft text)
+const latest = {};  // per user: the last /api/state
 
 function label(key, values = {}) {
   return LABELS[locale][key].replace(/\{(\w+)\}/g, (_, name) => values[name]);
@@ -36,7 +44,7 @@ function label(key, values = {}) {
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
-    if (name === "onclick") node.addEventListener("click", value);
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
   }
   for (const child of children.flat()) {
@@ -58,101 +66,179 @@ async function api(method, path, user, body) {
   return response;
 }
 
-function help(warning, user) {
-  return el("div", { class: "help" },
-    el("h4", { class: "tips-title" }, warning.tips_title),
-    el("ul", { class: "tips" }, warning.tips.map((tip) => el("li", {}, tip))),
-    el("ul", { class: "resources" }, warning.resources.map((r) => el("li", {},
-      r.url ? el("a", { href: r.url, target: "_blank", rel: "noopener" }, r.name) : r.name,
-      r.phone ? ` (${r.phone})` : "", ` – ${r.description}`))),
-    user ? el("div", { class: "actions" },
-      el("button", { class: "block", onclick: () => setBlocked(user, true) }, label("block")),
-      el("button", { class: "report", onclick: () => report(user) }, label("report"))) : null);
+// ----------------------------------------------------------------------------- parts
+
+// Block, Report and Get help: the actions a worried reader needs, the tips and helplines
+// folded away behind "Get help" until asked for (and kept open across redraws, by ``key``).
+// The sender's speed bump has Get help only.
+function safetyActions(user, warning, key, { reportable = true } = {}) {
+  const open = ui[user].helpOpen;
+  const help = el("details", { class: "get-help", open: open.has(key) },
+      el("summary", {}, label("get_help")),
+      el("h4", { class: "tips-title" }, warning.tips_title),
+      el("ul", { class: "tips" }, warning.tips.map((tip) => el("li", {}, tip))),
+      el("ul", { class: "resources" }, warning.resources.map((r) => el("li", {},
+        r.url ? el("a", { href: r.url, target: "_blank", rel: "noopener" }, r.name) : r.name,
+        r.phone ? ` (${r.phone})` : "", ` – ${r.description}`))));
+  help.addEventListener("toggle", () => {
+    if (help.open === open.has(key)) return;  // drawn open, not opened now
+    if (help.open) {
+      open.add(key);
+      help.scrollIntoView({ block: "nearest" });
+    } else {
+      open.delete(key);
+    }
+  });
+  const other = latest[user].other.name;
+  return el("div", { class: "safety" },
+    reportable ? el("button", { class: "block", onclick: () => setBlocked(user, true) }, label("block", { name: other })) : null,
+    reportable ? el("button", { class: "report", onclick: () => report(user) }, label("report")) : null,
+    help);
+}
+
+// A decision the user has to make before anything else: over the pane, focused, Escape = the safe choice.
+function dialog(kind, title, body, safe, risky, ...more) {
+  const titleId = `${kind}-title`;
+  const node = el("div", { class: `dialog ${kind}`, role: "alertdialog", "aria-modal": "true", "aria-labelledby": titleId },
+    el("h3", { class: "title", id: titleId }, title),
+    el("p", { class: "body" }, body),
+    el("div", { class: "choices" }, safe, risky),
+    more);
+  node.addEventListener("keydown", (event) => { if (event.key === "Escape") safe.click(); });
+  return el("div", { class: "overlay" }, node);
 }
 
 function speedBump(user, bump) {
   const w = bump.warning;
-  return el("div", { class: "speed-bump", role: "alertdialog" },
-    el("strong", { class: "title" }, w.title),
-    el("p", { class: "body" }, w.body),
-    bump.error ? el("p", { class: "error" }, label("not_checked")) : null,
-    el("button", { class: "dont-send primary", onclick: () => discard(user, bump.draft) }, w.cancel_label),
+  return dialog("speed-bump", w.title, w.body,
+    el("button", { class: "dont-send primary", "data-focus": "", onclick: () => discard(user, bump.draft) }, w.cancel_label),
     el("button", { class: "send-anyway", onclick: () => sendDraft(user, bump.draft) }, w.confirm_label),
-    help(w, null));
+    bump.error ? el("p", { class: "error" }, label("not_checked")) : null,
+    safetyActions(user, w, "speed-bump", { reportable: false }));
+}
+
+function viewConfirmation(user, message) {
+  const c = message.photo.warning.confirmation;
+  return dialog("confirmation", c.title, c.body,
+    el("button", { class: "go-back primary", "data-focus": "", onclick: () => { ui[user].confirming = null; render(); } },
+      c.cancel_label),
+    el("button", { class: "confirm-view", onclick: () => reveal(user, message.id) }, c.confirm_label));
 }
 
 function photoView(user, message) {
   const photo = message.photo;
-  const state = ui[user];
-  if (photo.action === "show" || photo.revealed) {
-    return el("img", { class: "photo original", src: photo.src, alt: "" });
-  }
+  if (photo.action === "show") return el("img", { class: "photo original", src: photo.src, alt: "" });
   const w = photo.warning;
-  const preview = photo.preview ? el("img", { class: "photo veiled", src: photo.preview, alt: w.title })
-                                : el("div", { class: "photo veiled" }, label("no_preview"));
-  if (state.hidden.has(message.id)) {
-    return el("div", {}, preview, el("p", { class: "kept-hidden" }, label("kept_hidden")));
+  if (photo.revealed) {
+    return el("div", { class: "revealed" },
+      el("img", { class: "photo original", src: photo.src, alt: "" }),
+      el("button", { class: "hide-photo", onclick: () => hidePhoto(user, message.id) }, label("hide_photo")));
   }
-  const c = w.confirmation;
-  const asking = state.confirming.has(message.id);
+  const preview = photo.preview ? el("img", { class: "photo veiled", src: photo.preview, alt: w.title })
+                                : el("div", { class: "photo veiled missing" }, label("no_preview"));
+  const view = el("button", { class: "view", onclick: () => { ui[user].confirming = message.id; render(); } }, w.confirm_label);
+  if (ui[user].hidden.has(message.id)) {
+    return el("div", {}, preview, el("div", { class: "kept-hidden" }, el("span", {}, label("kept_hidden")), view));
+  }
   return el("div", {}, preview,
-    el("div", { class: "veil-notice" },
+    el("div", { class: "veil-notice card" },
       el("strong", { class: "title" }, w.title),
       el("p", { class: "body" }, w.body),
-      asking
-        ? el("div", { class: "confirmation", role: "alertdialog" },
-            el("strong", { class: "confirmation-title" }, c.title),
-            el("p", { class: "confirmation-body" }, c.body),
-            el("button", { class: "go-back primary", onclick: () => { state.confirming.delete(message.id); render(); } }, c.cancel_label),
-            el("button", { class: "confirm-view", onclick: () => reveal(user, message.id) }, c.confirm_label))
-        : el("div", {},
-            el("button", { class: "keep-hidden primary", onclick: () => { state.hidden.add(message.id); render(); } }, w.cancel_label),
-            el("button", { class: "view", onclick: () => { state.confirming.add(message.id); render(); } }, w.confirm_label)),
-      help(w, user)));
+      el("div", { class: "choices" },
+        el("button", { class: "keep-hidden primary", onclick: () => { ui[user].hidden.add(message.id); render(); } },
+          w.cancel_label),
+        view),
+      safetyActions(user, w, `photo-${message.id}`)));
 }
 
 function messageView(user, message) {
   return el("div", { class: `message ${message.mine ? "mine" : "theirs"}`, "data-id": message.id },
-    message.text !== null ? el("span", { class: "text" }, message.text) : null,
+    message.mine ? null : el("span", { class: "sender" }, message.sender),
+    message.text !== null ? el("p", { class: "text" }, message.text) : null,
     message.photo ? photoView(user, message) : null,
-    message.notice ? el("div", { class: `notice ${message.notice.level}`, role: "alert" },
+    message.notice ? el("div", { class: `notice card ${message.notice.level}`, role: "alert" },
       el("strong", { class: "title" }, message.notice.title),
       el("p", { class: "body" }, message.notice.body),
-      help(message.notice, user)) : null);
+      safetyActions(user, message.notice, `notice-${message.id}`)) : null);
+}
+
+function paneHeader(state) {
+  const me = state.user;
+  return el("div", { class: "pane-header" },
+    el("h2", {}, `${me.name}, ${me.age}`),
+    me.age >= 18 && me.protected ? el("span", { class: "protection" }, label("protection_on")) : null);
+}
+
+function optInCard(user, state) {
+  if (!state.opt_in || ui[user].optInDismissed) return null;
+  return el("div", { class: "opt-in card" },
+    el("strong", { class: "title" }, state.opt_in.title),
+    el("p", { class: "body" }, state.opt_in.body),
+    el("div", { class: "choices" },
+      el("button", { class: "opt-in-yes primary", onclick: () => setOptIn(user, true) }, state.opt_in.confirm_label),
+      el("button", { class: "opt-in-no", onclick: () => { ui[user].optInDismissed = true; render(); } },
+        state.opt_in.cancel_label)));
+}
+
+function composer(user) {
+  const mine = ui[user];
+  const text = el("input", { type: "text", class: "text-input", placeholder: label("message"), "aria-label": label("message") });
+  text.value = mine.draft;
+  text.addEventListener("input", () => { mine.draft = text.value; });
+  const sendText = () => { if (text.value.trim()) postText(user, text.value); };
+  text.addEventListener("keydown", (event) => { if (event.key === "Enter") sendText(); });
+  const file = el("input", { type: "file", class: "photo-input", accept: "image/*", tabindex: "-1", "aria-hidden": "true" });
+  file.addEventListener("change", () => { if (file.files.length) pickPhoto(user, file.files[0]); file.value = ""; });
+  return el("div", { class: "composer" }, text,
+    el("button", { class: "send-text primary", onclick: sendText }, label("send")),
+    el("button", { class: "photo-button", onclick: () => file.click() }, label("photo")),
+    file);
 }
 
 function paneView(user, state) {
   const mine = ui[user];
-  const me = state.user;
-  const heading = el("h2", {}, `${me.name}, ${me.age}`);
   const status = el("p", { class: "status", "aria-live": "polite" }, mine.status);
   if (state.blocked) {
-    return [heading, el("p", { class: "blocked" }, label("blocked", { name: state.other.name })),
-      el("button", { class: "unblock", onclick: () => setBlocked(user, false) }, label("unblock")), status];
+    return [paneHeader(state),
+      el("div", { class: "blocked-view" },
+        el("p", { class: "blocked" }, label("blocked", { name: state.other.name })),
+        el("button", { class: "unblock", onclick: () => setBlocked(user, false) }, label("unblock", { name: state.other.name }))),
+      status];
   }
-  const optIn = state.opt_in && !mine.optInDismissed
-    ? el("div", { class: "opt-in" },
-        el("strong", { class: "title" }, state.opt_in.title),
-        el("p", { class: "body" }, state.opt_in.body),
-        el("button", { class: "opt-in-yes primary", onclick: () => setOptIn(user, true) }, state.opt_in.confirm_label),
-        el("button", { class: "opt-in-no", onclick: () => { mine.optInDismissed = true; render(); } }, state.opt_in.cancel_label))
-    : null;
-  const protection = me.age >= 18 && me.protected ? el("p", { class: "protection" }, label("protection_on")) : null;
-  const text = el("input", { type: "text", class: "text-input", placeholder: label("message") });
-  const sendText = () => { if (text.value.trim()) postText(user, text.value); };
-  text.addEventListener("keydown", (event) => { if (event.key === "Enter") sendText(); });
-  const file = el("input", { type: "file", class: "photo-input", accept: "image/*" });
-  file.addEventListener("change", () => { if (file.files.length) pickPhoto(user, file.files[0]); file.value = ""; });
-  return [heading, optIn, protection,
+  const confirming = state.messages.find((m) => m.id === mine.confirming && m.photo && !m.photo.revealed);
+  return [paneHeader(state), optInCard(user, state),
     el("div", { class: "messages" }, state.messages.map((m) => messageView(user, m))),
-    mine.bump ? speedBump(user, mine.bump) : null,
-    el("div", { class: "composer" }, text,
-      el("button", { class: "send-text", onclick: sendText }, label("send")),
-      el("label", { class: "photo-label" }, label("photo"), file)),
-    status];
+    status, composer(user),
+    mine.bump ? speedBump(user, mine.bump) : confirming ? viewConfirmation(user, confirming) : null];
 }
 
-let latest = {};
+// ----------------------------------------------------------------------------- rendering
+
+function render() {
+  document.documentElement.lang = locale;
+  for (const node of document.querySelectorAll("[data-text]")) node.textContent = label(node.dataset.text);
+  for (const pane of document.querySelectorAll(".pane")) {
+    const user = pane.dataset.user;
+    if (!latest[user]) continue;
+    const typing = document.activeElement && pane.contains(document.activeElement)
+      && document.activeElement.classList.contains("text-input");
+    const list = pane.querySelector(".messages");
+    const atEnd = !list || list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    pane.replaceChildren(...paneView(user, latest[user]).filter(Boolean));
+    const messages = pane.querySelector(".messages");
+    const count = latest[user].messages.length;
+    if (messages && (atEnd || count > ui[user].seen)) messages.scrollTop = messages.scrollHeight;
+    ui[user].seen = count;
+    const focus = pane.querySelector(".overlay [data-focus]");
+    if (focus) {
+      focus.focus({ preventScroll: true });
+      pane.scrollIntoView({ block: "start" });  // the whole phone, its dialog in the middle
+    } else if (typing) {
+      pane.querySelector(".text-input").focus();
+    }
+  }
+  document.body.dataset.ready = "true";
+}
 
 async function refresh() {
   for (const pane of document.querySelectorAll(".pane")) {
@@ -162,22 +248,17 @@ async function refresh() {
   render();
 }
 
-function render() {
-  document.documentElement.lang = locale;
-  for (const node of document.querySelectorAll("[data-text]")) node.textContent = label(node.dataset.text);
-  for (const pane of document.querySelectorAll(".pane")) {
-    const user = pane.dataset.user;
-    if (latest[user]) pane.replaceChildren(...paneView(user, latest[user]).filter(Boolean));
-  }
-  document.body.dataset.ready = "true";
-}
-
-function setStatus(user, key, values) {
-  ui[user].status = label(key, values);
+// A status line says what just happened, then goes: it never outlives the next action.
+function setStatus(user, key, values, { stays = false } = {}) {
+  const mine = ui[user];
+  clearTimeout(mine.statusTimer);
+  mine.status = key ? label(key, values) : "";
+  if (key && !stays) mine.statusTimer = setTimeout(() => { mine.status = ""; render(); }, STATUS_MS);
 }
 
 async function act(user, work) {
   document.body.dataset.ready = "false";
+  setStatus(user, null);
   try {
     await work();
   } catch (error) {
@@ -186,8 +267,10 @@ async function act(user, work) {
   await refresh();
 }
 
+// ----------------------------------------------------------------------------- actions
+
 function pickPhoto(user, file) {
-  setStatus(user, "checking");
+  setStatus(user, "checking", {}, { stays: true });
   render();
   act(user, async () => {
     const verdict = await (await api("POST", "/api/drafts", user, file)).json();
@@ -196,7 +279,6 @@ function pickPhoto(user, file) {
       setStatus(user, "sent");
     } else {
       ui[user].bump = verdict;
-      ui[user].status = "";
     }
   });
 }
@@ -204,6 +286,7 @@ function pickPhoto(user, file) {
 function sendDraft(user, draft) {
   act(user, async () => {
     ui[user].bump = null;
+    ui[user].helpOpen.delete("speed-bump");
     await api("POST", `/api/drafts/${draft}/send`, user);
     setStatus(user, "sent");
   });
@@ -212,19 +295,31 @@ function sendDraft(user, draft) {
 function discard(user, draft) {
   act(user, async () => {
     ui[user].bump = null;
+    ui[user].helpOpen.delete("speed-bump");
     await api("DELETE", `/api/drafts/${draft}`, user);
     setStatus(user, "not_sent");
   });
 }
 
 function postText(user, text) {
-  act(user, async () => { await api("POST", "/api/messages", user, { text }); ui[user].status = ""; });
+  act(user, async () => {
+    await api("POST", "/api/messages", user, { text });
+    ui[user].draft = "";
+  });
 }
 
 function reveal(user, id) {
   act(user, async () => {
     await api("POST", `/api/messages/${id}/reveal`, user);
-    ui[user].confirming.delete(id);
+    ui[user].confirming = null;
+    ui[user].hidden.delete(id);
+  });
+}
+
+function hidePhoto(user, id) {
+  act(user, async () => {
+    await api("POST", `/api/messages/${id}/hide`, user);
+    ui[user].hidden.add(id);
   });
 }
 
@@ -247,7 +342,8 @@ function report(user) {
 }
 
 for (const pane of document.querySelectorAll(".pane")) {
-  ui[pane.dataset.user] = { confirming: new Set(), hidden: new Set(), optInDismissed: false, status: "", bump: null };
+  ui[pane.dataset.user] = { confirming: null, hidden: new Set(), helpOpen: new Set(), optInDismissed: false, status: "",
+                            statusTimer: null, bump: null, draft: "", seen: 0 };
 }
 document.getElementById("language").addEventListener("change", (event) => {
   locale = event.target.value;
