@@ -49,9 +49,10 @@ import cv2
 import numpy as np
 
 import nudeguard
-from nudeguard import _native, bench
-from nudeguard.guard import TILE_ASPECT, tile_offsets
-from nudeguard.model import BUNDLED_MODEL, load_card
+from nudeguard import _native
+from nudeguard.bench import run as bench
+from nudeguard.detect.guard import TILE_ASPECT, tile_offsets
+from nudeguard.detect.model import BUNDLED_MODEL, load_card
 
 from . import peers
 
@@ -152,7 +153,7 @@ def section_e2e(files: Dict[str, Path], tools: List[peers.Tool], runs: int, prof
 
 def section_inference(runs: int) -> dict:
     from . import inference_latency as il
-    from nudeguard._runtime import RUNTIMES
+    from nudeguard.detect.runtime import RUNTIMES
 
     out = {}
     for threads in (1, 2):

@@ -19,8 +19,8 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
-from nudeguard._runtime import RUNTIMES
-from nudeguard.model import BUNDLED_MODEL
+from nudeguard.detect.runtime import RUNTIMES
+from nudeguard.detect.model import BUNDLED_MODEL
 
 
 def median_ms(run: Callable[[], object], runs: int, warmup: int = 5) -> float:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from nudeguard import ConversationMonitor, check_message
-from nudeguard._textnorm import normalize
+from nudeguard.chat.textnorm import normalize
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL_LINES_PER_SECOND = 50_000

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 import nudeguard
-import nudeguard.video
+import nudeguard.media.video
 from nudeguard import GuardOptions, RunningMode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "benign"
@@ -96,7 +96,7 @@ SPARSE_MS = 5000.0
 
 def sparse(path: Path, how: str) -> None:
     """The frames 5 s apart that VideoReader hands to the model, reached in order or by seeking."""
-    with nudeguard.video.VideoReader(path, max_pixels=WIDTH * HEIGHT) as reader:
+    with nudeguard.media.video.VideoReader(path, max_pixels=WIDTH * HEIGHT) as reader:
         frames = reader._frames_in_order if how == "in order" else reader._frames_by_seeking
         for _ in frames(SPARSE_MS):
             pass

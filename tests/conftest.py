@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 # tests/test_constant_model.py runs the key tests with a model of its own in the bundled one's place.
 if os.environ.get("NUDEGUARD_TEST_MODEL"):
-    import nudeguard.guard
+    import nudeguard.detect.guard
 
-    nudeguard.guard.BUNDLED_MODEL = Path(os.environ["NUDEGUARD_TEST_MODEL"])
+    nudeguard.detect.guard.BUNDLED_MODEL = Path(os.environ["NUDEGUARD_TEST_MODEL"])
 
 
 @pytest.fixture(scope="session")

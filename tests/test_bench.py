@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 import nudeguard
-from nudeguard import bench, cli
-from nudeguard.bench_calibration import calibration_network
-from nudeguard.bench_report import validate_report
-from nudeguard.guard import tile_offsets
+import nudeguard.cli as cli
+from nudeguard.bench import run as bench
+from nudeguard.cli import contract
+from nudeguard.bench.calibration import calibration_network
+from nudeguard.bench.report import validate_report
+from nudeguard.detect.guard import tile_offsets
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample.jpg"
 
@@ -40,7 +42,7 @@ def assert_valid_stages(report: dict, shapes: list) -> None:
 
 
 def test_bench_json_has_every_stage_the_options_and_the_machine_facts(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["bench", "--json", "--seconds", "0.3"]) == cli.EXIT_OK
+    assert cli.main(["bench", "--json", "--seconds", "0.3"]) == contract.EXIT_OK
     report = json.loads(capsys.readouterr().out)  # nothing but the JSON on stdout
     validate_report(report)
     assert_valid_stages(report, ["12mp-4x3"])
@@ -113,7 +115,7 @@ def test_screenshot_is_flat_like_a_screen_and_compresses_like_one() -> None:
 
 
 def test_bench_text_report_on_a_given_image(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["bench", "--seconds", "0.1", "--threads", "1", "--image", str(SAMPLE)]) == cli.EXIT_OK
+    assert cli.main(["bench", "--seconds", "0.1", "--threads", "1", "--image", str(SAMPLE)]) == contract.EXIT_OK
     out = capsys.readouterr().out
     # examples/sample.jpg, not the generated photo
     assert "(1 threads)" in out and f"image: 451x300 jpeg, {SAMPLE.stat().st_size} bytes" in out
@@ -123,29 +125,29 @@ def test_bench_text_report_on_a_given_image(capsys: pytest.CaptureFixture[str]) 
 
 def test_bench_names_an_image_it_cannot_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "missing.jpg"
-    assert cli.main(["bench", "--seconds", "0.1", "--image", str(missing)]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", "0.1", "--image", str(missing)]) == contract.EXIT_BAD_INPUT
     assert f"{missing}: no such file" in capsys.readouterr().err
     text = tmp_path / "notes.jpg"
     text.write_text("not a picture")
-    assert cli.main(["bench", "--seconds", "0.1", "--image", str(text)]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", "0.1", "--image", str(text)]) == contract.EXIT_BAD_INPUT
     assert f"{text}: not a decodable image" in capsys.readouterr().err
 
 
 def test_bench_names_a_model_it_cannot_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = tmp_path / "broken.tflite"
     model.write_bytes(b"not a model")
-    assert cli.main(["bench", "--seconds", "0.1", "--model", str(model)]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", "0.1", "--model", str(model)]) == contract.EXIT_BAD_INPUT
     assert f"{tmp_path / 'broken.json'}: model card not found" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("seconds", ["0", "-1", "nan", "inf"])
 def test_bench_refuses_a_budget_that_is_not_a_positive_number(seconds: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["bench", "--seconds", seconds]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", seconds]) == contract.EXIT_BAD_INPUT
     assert "seconds must be a positive number" in capsys.readouterr().err
 
 
 def test_bench_refuses_an_unknown_shape(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["bench", "--seconds", "0.1", "--shape", "camera,8k"]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", "0.1", "--shape", "camera,8k"]) == contract.EXIT_BAD_INPUT
     assert "unknown shape '8k'; choose from 12mp-4x3, 12mp-16x9" in capsys.readouterr().err
 
 
@@ -153,7 +155,7 @@ def test_bench_refuses_an_unknown_shape(capsys: pytest.CaptureFixture[str]) -> N
 def test_bench_refuses_a_malformed_self_test_slowdown(value: str, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(bench.SLOWDOWN_ENV, value)
-    assert cli.main(["bench", "--seconds", "0.1"]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", "0.1"]) == contract.EXIT_BAD_INPUT
     assert f"{bench.SLOWDOWN_ENV}: expected STAGE=FACTOR" in capsys.readouterr().err
 
 

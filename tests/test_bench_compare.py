@@ -10,8 +10,10 @@ from typing import Dict
 
 import pytest
 
-from nudeguard import bench, cli
-from nudeguard.bench_report import (DEFAULT_MAX_SLOWDOWN, SCHEMA_VERSION, benchmark_action, compare,
+import nudeguard.cli as cli
+from nudeguard.bench import run as bench
+from nudeguard.cli import contract
+from nudeguard.bench.report import (DEFAULT_MAX_SLOWDOWN, SCHEMA_VERSION, benchmark_action, compare,
                                     format_comparison, load_report, validate_report)
 
 # The cheapest shape: a few seconds give the rounds a comparison needs.
@@ -185,7 +187,7 @@ def test_benchmark_action_entries_are_name_unit_value(baseline: Dict) -> None:
 def test_cli_passes_an_unchanged_report_and_fails_a_slowed_one(baseline: Dict, slowed: Dict, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     old, new = saved(tmp_path, "old.json", baseline), saved(tmp_path, "new.json", slowed)
-    assert cli.main(["bench", "--current", old, "--baseline", old]) == cli.EXIT_OK
+    assert cli.main(["bench", "--current", old, "--baseline", old]) == contract.EXIT_OK
     out = capsys.readouterr().out
     assert f"PASS: no stage slower than {DEFAULT_MAX_SLOWDOWN:g}x the baseline" in out
     assert "stage" in out and "baseline" in out and "ratio" in out and "verdict" in out
@@ -196,7 +198,7 @@ def test_cli_passes_an_unchanged_report_and_fails_a_slowed_one(baseline: Dict, s
     result = json.loads(capsys.readouterr().out)
     assert f"{SHAPE}/decode" in result["comparison"]["regressions"] and result["comparison"]["calibrated"] is False
     # A lenient enough limit lets the same measurement through.
-    assert cli.main(["bench", "--current", new, "--baseline", old, "--max-slowdown", "50"]) == cli.EXIT_OK
+    assert cli.main(["bench", "--current", new, "--baseline", old, "--max-slowdown", "50"]) == contract.EXIT_OK
 
 
 def test_cli_measures_writes_the_report_and_compares(baseline: Dict, tmp_path: Path,
@@ -204,7 +206,7 @@ def test_cli_measures_writes_the_report_and_compares(baseline: Dict, tmp_path: P
     old, written = saved(tmp_path, "old.json", baseline), tmp_path / "new.json"
     status = cli.main(["bench", "--shape", SHAPE, "--seconds", str(SECONDS), "--output", str(written),
                        "--baseline", old, "--max-slowdown", "50", "--json"])
-    assert status == cli.EXIT_OK
+    assert status == contract.EXIT_OK
     printed = json.loads(capsys.readouterr().out)
     report = load_report(written)
     assert printed.pop("comparison")["regressions"] == [] and printed == report
@@ -221,7 +223,7 @@ def test_cli_exits_2_on_a_baseline_it_cannot_use(make_baseline, message: str, tm
     path = tmp_path / "old.json"
     make_baseline(path)
     # Refused before any measuring: a broken pipeline fails in a second, not after the budget.
-    assert cli.main(["bench", "--seconds", "600", "--baseline", str(path)]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--seconds", "600", "--baseline", str(path)]) == contract.EXIT_BAD_INPUT
     assert f"{path}: {message}" in capsys.readouterr().err
 
 
@@ -235,12 +237,12 @@ def test_cli_exits_2_on_a_baseline_it_cannot_use(make_baseline, message: str, tm
 def test_cli_exits_2_on_bad_usage(arguments: list, message: str, baseline: Dict, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     old = saved(tmp_path, "old.json", baseline)
-    assert cli.main(["bench", "--current", old, "--baseline", old, *arguments]) == cli.EXIT_BAD_INPUT
+    assert cli.main(["bench", "--current", old, "--baseline", old, *arguments]) == contract.EXIT_BAD_INPUT
     assert message in capsys.readouterr().err
 
 
 def test_cli_reformats_a_saved_report_for_benchmark_charts(baseline: Dict, tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     old = saved(tmp_path, "old.json", baseline)
-    assert cli.main(["bench", "--current", old, "--format", "benchmark-action"]) == cli.EXIT_OK
+    assert cli.main(["bench", "--current", old, "--format", "benchmark-action"]) == contract.EXIT_OK
     assert json.loads(capsys.readouterr().out) == benchmark_action(baseline, calibrated=True)

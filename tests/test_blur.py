@@ -310,7 +310,7 @@ def test_veil_with_sigma_zero_is_a_value_error(photo):
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "nudeguard.cli", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "nudeguard", *args], capture_output=True, text=True, timeout=120, check=False
     )
 
 

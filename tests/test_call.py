@@ -14,8 +14,8 @@ import nudeguard
 from conftest import benign_photos, synthetic_sensitive
 from nudeguard import (CallFrame, CallGuard, CallMode, CallOptions, CallState, ImageError, Person, PolicyError,
                        RunningMode)
-from nudeguard.call import LIFT_CLEAN_MS, LIFT_CLEAN_RESULTS
-from nudeguard.messages import catalogue
+from nudeguard.detect.call import LIFT_CLEAN_MS, LIFT_CLEAN_RESULTS
+from nudeguard.safety.wording import catalogue
 
 SIZE = (640, 480)
 FRAME_MS = 33  # a 30 fps camera

@@ -14,7 +14,7 @@ from typing import Dict, List
 import pytest
 
 from conftest import REPO
-from nudeguard import bench
+from nudeguard.bench import run as bench
 
 CI = REPO / "examples" / "ci"
 EXAMPLES = {"github": CI / "github-actions.yml", "gitlab": CI / "gitlab-ci.yml"}

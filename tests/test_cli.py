@@ -15,14 +15,14 @@ import pytest
 
 import nudeguard
 from conftest import REPO, benign_photos, synthetic_sensitive
-from nudeguard._cli_contract import CONTRACT, EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK
+from nudeguard.cli.contract import CONTRACT, EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK
 from nudeguard.cli import main
 
 CHECK_KEYS = ["path", "score", "label", "sensitive", "action", "sensitive_timestamps_ms", "error"]
 SUBCOMMANDS = ["check", "blur", "veil", "hash", "match", "bench", "message", "conversation", "info"]
 
 
-def run_cli(*args: str, module: str = "nudeguard.cli") -> subprocess.CompletedProcess:
+def run_cli(*args: str, module: str = "nudeguard") -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=120, check=False
     )
@@ -165,7 +165,7 @@ def test_check_shows_progress_on_a_terminal_stderr():
     leader, follower = pty.openpty()
     try:
         paths = [str(p) for p in benign_photos()[:3]]
-        result = subprocess.run([sys.executable, "-m", "nudeguard.cli", "check", *paths], stdout=subprocess.PIPE,
+        result = subprocess.run([sys.executable, "-m", "nudeguard", "check", *paths], stdout=subprocess.PIPE,
                                 stderr=follower, text=True, timeout=120, check=False)
         os.close(follower)
         follower = -1

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from nudeguard.model import BUNDLED_MODEL, file_sha256
+from nudeguard.detect.model import BUNDLED_MODEL, file_sha256
 
 schema = pytest.importorskip("ai_edge_litert.schema_py_generated",
                              reason="the constant models are written with LiteRT's flatbuffer schema")

@@ -9,8 +9,8 @@ import pytest
 import nudeguard
 from conftest import FIXTURES, benign_photos
 from nudeguard import Action, Person
-from nudeguard.guard import MAX_TILES, tile_offsets
-from nudeguard.image import _sample, load_frames
+from nudeguard.detect.guard import MAX_TILES, tile_offsets
+from nudeguard.media.image import _sample, load_frames
 from test_decode import opencv_has_gif
 
 SENSITIVE = cv2.imread(str(FIXTURES / "synthetic_sensitive.png"))

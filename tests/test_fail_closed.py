@@ -16,9 +16,11 @@ import numpy as np
 import pytest
 
 import nudeguard
+import nudeguard.detect.model
+import nudeguard.detect.runtime
 from conftest import FIXTURES, REPO
 from nudeguard import Action, Person
-from nudeguard.model import BUNDLED_MODEL
+from nudeguard.detect.model import BUNDLED_MODEL
 
 SENSITIVE = FIXTURES / "synthetic_sensitive.png"
 BENIGN = FIXTURES / "benign" / "chelsea.jpg"
@@ -50,7 +52,7 @@ def _truncated_with_matching_card(folder):
     model = _copy_model(folder)
     model.write_bytes(model.read_bytes()[:4096])
     card = json.loads(model.with_suffix(".json").read_text())
-    card["sha256"] = nudeguard.model.file_sha256(model)
+    card["sha256"] = nudeguard.detect.model.file_sha256(model)
     model.with_suffix(".json").write_text(json.dumps(card))
     return model
 
@@ -72,7 +74,7 @@ BROKEN = {
 @pytest.fixture(params=sorted(BROKEN))
 def broken(request, tmp_path, caplog):
     make, message = BROKEN[request.param]
-    if request.param == "truncated" and nudeguard._runtime.load_runtime().name == "tflite-runtime":
+    if request.param == "truncated" and nudeguard.detect.runtime.load_runtime().name == "tflite-runtime":
         pytest.skip("tflite-runtime 2.14 crashes on truncated flatbuffers; the sha256 pin keeps them out")
     with caplog.at_level(logging.WARNING, logger="nudeguard"):
         guard = nudeguard.Guard.create_from_options(nudeguard.GuardOptions(model_path=make(tmp_path)))
@@ -163,7 +165,7 @@ def test_cli_check_exits_non_zero_naming_the_broken_model(tmp_path):
     model = _corrupted(tmp_path)
     for extra in ([], ["--age", "15"]):
         done = subprocess.run(
-            [sys.executable, "-m", "nudeguard.cli", "check", "--model", str(model), *extra, str(BENIGN)],
+            [sys.executable, "-m", "nudeguard", "check", "--model", str(model), *extra, str(BENIGN)],
             capture_output=True, text=True, cwd=REPO, timeout=120,
         )
         assert done.returncode == 2, done

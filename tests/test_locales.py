@@ -10,7 +10,7 @@ import pytest
 
 import nudeguard
 from nudeguard import AgeGroup
-from nudeguard.messages import (
+from nudeguard.safety.wording import (
     LOCALES_DIR,
     RESOURCE_KINDS,
     TIP_KEYS,

@@ -25,7 +25,8 @@ import pytest
 
 import conversation_eval as evaluation
 from nudeguard import ConversationMonitor, RiskLevel, SignalKind
-from nudeguard import _lexicon, chat
+from nudeguard.chat import lexicon as _lexicon
+from nudeguard.chat import monitor as chat
 
 LEGACY = Path(__file__).resolve().parent / "data" / "messages.jsonl"
 LANGUAGES = ("de", "en", "es", "fr", "it", "pt")

@@ -10,7 +10,7 @@ import pytest
 
 import nudeguard
 from nudeguard import ConversationMonitor, RiskLevel, SignalKind, check_message
-from nudeguard._textnorm import normalize, original_span
+from nudeguard.chat.textnorm import normalize, original_span
 
 
 def kinds(text: str, language=None):
@@ -125,7 +125,7 @@ def test_check_message_rejects_bytes():
 
 
 def test_cli_message_and_conversation(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "nudeguard.cli", "message", "--json",
+    out = subprocess.run([sys.executable, "-m", "nudeguard", "message", "--json",
                           "pay 200 or I post your pics online"], capture_output=True, text=True)
     assert out.returncode == 1, out.stderr  # found: a level that shows the notice
     data = json.loads(out.stdout)
@@ -134,7 +134,7 @@ def test_cli_message_and_conversation(tmp_path):
     conv.write_text("\n".join(json.dumps(m) for m in [
         {"sender": "x", "text": "hi", "time": 1}, {"sender": "x", "text": "i have your nudes", "time": 2},
         {"sender": "x", "text": "send $200 or everyone sees them", "time": 3}]) + "\n")
-    out = subprocess.run([sys.executable, "-m", "nudeguard.cli", "conversation", str(conv)],
+    out = subprocess.run([sys.executable, "-m", "nudeguard", "conversation", str(conv)],
                          capture_output=True, text=True)
     assert out.returncode == 1, out.stderr
     lines = out.stdout.strip().splitlines()
@@ -316,11 +316,11 @@ def test_cli_conversation_takes_images_and_the_user_and_names_the_one_at_risk(tm
     conv.write_text("\n".join(json.dumps(m) for m in [
         {"sender": "mia", "text": "no"}, {"sender": "mia", "image": {"sensitive": True}, "time": 10},
         {"sender": "x", "text": "pay 200 or everyone sees it", "time": 20}]) + "\n")
-    out = subprocess.run([sys.executable, "-m", "nudeguard.cli", "conversation", "--user", "mia", "--age", "15",
+    out = subprocess.run([sys.executable, "-m", "nudeguard", "conversation", "--user", "mia", "--age", "15",
                           str(conv)], capture_output=True, text=True)
     assert out.returncode == 1, out.stderr
     assert out.stdout.splitlines() == ["1\tNONE\t-\t-", "2\tNONE\t-\t-", "3\tURGENT\tx\tmoney,threat"]
     conv.write_text(json.dumps({"sender": "x", "text": "hi", "time": "noon"}) + "\n")
-    bad = subprocess.run([sys.executable, "-m", "nudeguard.cli", "conversation", str(conv)],
+    bad = subprocess.run([sys.executable, "-m", "nudeguard", "conversation", str(conv)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "c.jsonl:1" in bad.stderr and "Traceback" not in bad.stderr

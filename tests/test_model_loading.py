@@ -10,8 +10,8 @@ import pytest
 
 import nudeguard
 from conftest import benign_photos
-from nudeguard._runtime import load_runtime
-from nudeguard.model import BUNDLED_MODEL, file_sha256, load_card
+from nudeguard.detect.runtime import load_runtime
+from nudeguard.detect.model import BUNDLED_MODEL, file_sha256, load_card
 
 
 def load_failure(model_path) -> str:

@@ -19,7 +19,7 @@ import pytest
 
 import nudeguard
 from nudeguard import _clib
-from nudeguard.model import BUNDLED_MODEL
+from nudeguard.detect.model import BUNDLED_MODEL
 from conftest import REPO
 
 PACKAGE_SOURCE = REPO / "sdk" / "nudeguard"

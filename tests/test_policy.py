@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 import nudeguard
+import nudeguard.safety.wording
 from conftest import FIXTURES
 from nudeguard import Action, AgeGroup, Person, Policy, PolicyError
 
@@ -69,8 +70,8 @@ def test_outgoing_action_for_every_combination(guard, broken_guard, bucket, opte
         assert verdict.score is None and verdict.sensitive is False
     if blocked:
         group = AgeGroup.ADULT if bucket == "adult" else AgeGroup.MINOR
-        assert verdict.warning == nudeguard.messages.warning_for("outgoing", person.age_group, "en")
-        assert verdict.warning.title == nudeguard.messages.warning_for("outgoing", group, "en").title
+        assert verdict.warning == nudeguard.safety.wording.warning_for("outgoing", person.age_group, "en")
+        assert verdict.warning.title == nudeguard.safety.wording.warning_for("outgoing", group, "en").title
 
 
 @pytest.mark.parametrize("bucket, opted_in, sensitive, error", COMBINATIONS)

@@ -130,7 +130,7 @@ def test_no_native_socket_or_file_write_under_strace(tmp_path):
 def test_cli_works_without_any_network(tmp_path):
     """In a network namespace with no usable interface, checking still works: nothing it does
     depends on the network."""
-    done = subprocess.run(["unshare", "--net", sys.executable, "-m", "nudeguard.cli", "check", "--age", "15",
+    done = subprocess.run(["unshare", "--net", sys.executable, "-m", "nudeguard", "check", "--age", "15",
                            str(SENSITIVE), str(BENIGN)], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import nudeguard
+import nudeguard.detect.model
 from conftest import FIXTURES
 from nudeguard import Action, Person
 
@@ -146,7 +147,7 @@ def test_model_error_during_a_check_veils_the_decoded_image(guard):
 def test_a_damaged_model_gives_a_guard_that_fails_closed(tmp_path):
     """A guard whose model cannot load is still created, so a broken deployment does not
     crash the client, but it lets nothing through for protected users (tests/test_fail_closed.py)."""
-    card = nudeguard.model.load_card(nudeguard.model.BUNDLED_MODEL)
+    card = nudeguard.detect.model.load_card(nudeguard.detect.model.BUNDLED_MODEL)
     model = tmp_path / "damaged.tflite"
     shutil.copyfile(card.model_path, model)
     shutil.copyfile(card.model_path.with_suffix(".json"), model.with_suffix(".json"))

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 
 import nudeguard
+import nudeguard.media.video
 from conftest import FIXTURES
 from nudeguard import Action, ImageError, Person, RunningMode, VideoClassification, VideoFingerprint
-from nudeguard.image import Pixels, _sample
-from nudeguard.video import is_near_duplicate, luma_thumbnail, sample_interval_ms, video_container
+from nudeguard.media.image import Pixels, _sample
+from nudeguard.media.video import is_near_duplicate, luma_thumbnail, sample_interval_ms, video_container
 
 WIDTH, HEIGHT, FPS, FRAMES = 288, 224, 10, 40
 SENSITIVE = cv2.imread(str(FIXTURES / "synthetic_sensitive.png"))
@@ -366,7 +367,7 @@ def test_far_apart_samples_are_reached_by_seeking_with_the_same_frames(guard, tm
     path = clip(tmp_path / "seek.mp4", sensitive=range(24, 30))
     with nudeguard.Guard(nudeguard.GuardOptions(max_video_frames=4)) as budget:
         in_order = budget.check_video(path, stop_at_first_sensitive=False)  # samples 1300 ms apart
-        monkeypatch.setattr(nudeguard.video, "SEEK_MIN_INTERVAL_MS", 1000.0)
+        monkeypatch.setattr(nudeguard.media.video, "SEEK_MIN_INTERVAL_MS", 1000.0)
         seeking = budget.check_video(path, stop_at_first_sensitive=False)
         assert seeking == in_order and seeking.sensitive_timestamps_ms == ms(26)
         with pytest.raises(ImageError, match="truncated"):
@@ -374,7 +375,8 @@ def test_far_apart_samples_are_reached_by_seeking_with_the_same_frames(guard, tm
 
 
 def test_cli_check_prints_the_sensitive_timestamps_of_a_video(capsys, middle_mp4, benign_mp4):
-    from nudeguard.cli import EXIT_FOUND, main
+    from nudeguard.cli import main
+    from nudeguard.cli.contract import EXIT_FOUND
 
     assert main(["check", str(middle_mp4), str(benign_mp4)]) == EXIT_FOUND
     lines = capsys.readouterr().out.splitlines()

@@ -14,29 +14,29 @@ import logging
 from typing import TYPE_CHECKING, Any, List
 
 from . import _native
-from .blur import blur, veil, veil_sigma
+from .detect.guard import Classification, Guard, GuardOptions, IncomingVerdict, OutgoingVerdict
 from .errors import ImageError, ModelError, NudeguardError, PolicyError
-from .guard import Classification, Guard, GuardOptions, IncomingVerdict, OutgoingVerdict
-from .image import ColorOrder, ImageInput
-from .messages import AgeGroup, Prompt, Resource, SafetyWarning, available_locales
-from .policy import Action, Person, Policy
-from .video import RunningMode, VideoClassification
+from .media.blur import blur, veil, veil_sigma
+from .media.image import ColorOrder, ImageInput
+from .media.video import RunningMode, VideoClassification
+from .safety.policy import Action, Person, Policy
+from .safety.wording import AgeGroup, Prompt, Resource, SafetyWarning, available_locales
 
 if TYPE_CHECKING:
-    from .call import CallFrame, CallGuard, CallMode, CallOptions, CallState
     from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind, Stage,
                        check_message)
-    from .evidence import EvidenceLog, VerifyResult
+    from .detect.call import CallFrame, CallGuard, CallMode, CallOptions, CallState
     from .hashing import (Fingerprint, FramePdq, HashList, HashListError, HashMatch, PdqHash, VideoFingerprint,
                           fingerprint, hamming_distance, pdq_dihedral, pdq_hash, report_bundle)
+    from .safety.evidence import EvidenceLog, VerifyResult
 
 #: Names imported on first use: a chat client's cold start (import, load, first verdict)
 #: should not pay for text rules, the evidence log and hashing before it needs them.
 _LAZY_MODULES = {
-    "call": ("CallFrame", "CallGuard", "CallMode", "CallOptions", "CallState"),
+    "detect.call": ("CallFrame", "CallGuard", "CallMode", "CallOptions", "CallState"),
     "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal", "SignalKind", "Stage",
              "check_message"),
-    "evidence": ("EvidenceLog", "VerifyResult"),
+    "safety.evidence": ("EvidenceLog", "VerifyResult"),
     "hashing": ("Fingerprint", "FramePdq", "HashList", "HashListError", "HashMatch", "PdqHash",
                 "VideoFingerprint", "fingerprint", "hamming_distance", "pdq_dihedral", "pdq_hash",
                 "report_bundle"),

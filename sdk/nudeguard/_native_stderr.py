@@ -38,8 +38,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import queue
+import re
 import threading
 from typing import Iterator, Optional, Union
 

@@ -7,8 +7,8 @@
     >>> sorted(s.kind.value for s in risk.signals)
     ['money', 'threat']
 
-How it reads a message. Each covered language has a word list, ``nudeguard/signals/<language>
-.json`` (see :mod:`nudeguard._lexicon`), that names the *parts* a warning sign is made of:
+How it reads a message. Each covered language has a word list, ``nudeguard/chat/signals/<language>
+.json`` (see :mod:`nudeguard.chat.lexicon`), that names the *parts* a warning sign is made of:
 verbs of spreading (the writer's: "post", "schick") and of receiving (the audience's: "will
 see", "bekommt"), audiences, intimate images, pointers back ("it", "what you sent"), ultimatum
 words ("or", "sonst", "si no", "sinon"), payments and amounts, deadlines, and the words of
@@ -44,9 +44,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from . import _lexicon
-from ._lexicon import CONTEXT_CONCEPTS, Hit, Lexicon, Tokens
-from ._textnorm import original_span
+from . import lexicon as _lexicon
+from .lexicon import CONTEXT_CONCEPTS, Hit, Lexicon, Tokens
+from .textnorm import original_span
 
 __all__ = [
     "HALF_LIFE_SECONDS",
@@ -691,7 +691,7 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
 
 
 def _age_group(age: Optional[int]) -> Any:
-    from . import messages
+    from ..safety import wording as messages
 
     return messages.AgeGroup.UNKNOWN if age is None else messages.AgeGroup.ADULT if age >= 18 else messages.AgeGroup.MINOR
 
@@ -701,7 +701,7 @@ def _notice(level: RiskLevel, locale: str, age_group: Any) -> Optional[SafetyNot
     """The localized notice for a level (cached: a notice is built once per locale and age)."""
     if level < RiskLevel.WARN:
         return None
-    from . import messages
+    from ..safety import wording as messages
 
     language = messages.resolve_locale(locale)
     cat = messages.catalogue(language)

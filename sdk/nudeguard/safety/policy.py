@@ -18,8 +18,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import PolicyError
-from .messages import AgeGroup, Prompt, opt_in_prompt, resolve_locale
+from ..errors import PolicyError
+from .wording import AgeGroup, Prompt, opt_in_prompt, resolve_locale
 
 __all__ = ["ADULT_AGE", "MAX_AGE", "Action", "AgeGroup", "Person", "Policy"]
 

@@ -14,16 +14,16 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple, TypeVar, Unio
 import cv2
 import numpy as np
 
-from . import _native
-from ._runtime import RUNTIMES, Runtime, load_runtime
-from .blur import Size, _veil_size, veil
-from .errors import ImageError, ModelError, NudeguardError, closed_guard_error
-from .image import DEFAULT_MAX_PIXELS, ColorOrder, ImageInput, Pixels, describe, load_pixels
-from .messages import SafetyWarning, resolve_locale, warning_for
+from .. import _native
+from ..errors import ImageError, ModelError, NudeguardError, closed_guard_error
+from ..media.blur import Size, _veil_size, veil
+from ..media.image import DEFAULT_MAX_PIXELS, ColorOrder, ImageInput, Pixels, describe, load_pixels
+from ..media.video import (MODE_METHODS, LiveStream, LiveStreamCallback, RunningMode, VideoClassification, VideoInput,
+                           check_sampled, sampled_frames)
+from ..safety.policy import Action, Person, Policy, _person
+from ..safety.wording import SafetyWarning, resolve_locale, warning_for
 from .model import BUNDLED_MODEL, ModelCard, load_card, softmax_score
-from .policy import Action, Person, Policy, _person
-from .video import (MODE_METHODS, LiveStream, LiveStreamCallback, RunningMode, VideoClassification, VideoInput,
-                    check_sampled, sampled_frames)
+from .runtime import RUNTIMES, Runtime, load_runtime
 
 __all__ = ["Classification", "Guard", "GuardOptions", "IncomingVerdict", "OutgoingVerdict"]
 

@@ -13,17 +13,18 @@ from typing import Any, Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from . import __version__, _chat_cli, available_isas, isa
-from ._cli_contract import CONTRACT, EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, age, positive_int, real
-from ._native_stderr import native_output_logged
-from ._runtime import load_runtime
-from .blur import blur, veil, veil_sigma
-from .errors import ImageError, NudeguardError
-from .guard import Guard, GuardOptions
-from .image import load_pixels
-from .model import BUNDLED_MODEL, load_card
-from .policy import ADULT_AGE, Person
-from .video import video_container
+from .. import __version__, available_isas, isa
+from .._native_stderr import native_output_logged
+from ..detect.guard import Guard, GuardOptions
+from ..detect.model import BUNDLED_MODEL, load_card
+from ..detect.runtime import load_runtime
+from ..errors import ImageError, NudeguardError
+from ..media.blur import blur, veil, veil_sigma
+from ..media.image import load_pixels
+from ..media.video import video_container
+from ..safety.policy import ADULT_AGE, Person
+from . import chat as _chat_cli
+from .contract import CONTRACT, EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, age, positive_int, real
 
 _FAST_HELP = "decode JPEGs at a reduced DCT scale first (within a few bits of the default)"
 
@@ -118,7 +119,7 @@ def _veil(args: argparse.Namespace) -> int:
 
 
 def _hash(args: argparse.Namespace) -> int:
-    from .hashing import VideoFingerprint, fingerprint, report_json
+    from ..hashing.core import VideoFingerprint, fingerprint, report_json
 
     status = EXIT_OK
     hashed = []
@@ -144,7 +145,7 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from .hashing import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
+    from ..hashing.core import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
 
     hash_list = HashList.load(args.list)
     if len(hash_list) == 0:
@@ -187,8 +188,8 @@ def _match(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import DEFAULT_SHAPES, SHAPES, run
-    from .bench_report import benchmark_action, compare, format_comparison, format_report, load_report
+    from ..bench.report import benchmark_action, compare, format_comparison, format_report, load_report
+    from ..bench.run import DEFAULT_SHAPES, SHAPES, run
 
     if args.current is not None:
         measuring = [flag for flag, value in (("--seconds", args.seconds), ("--shape", args.shape),

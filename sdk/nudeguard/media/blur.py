@@ -20,8 +20,8 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
-from . import _native
-from .errors import ImageError
+from .. import _native
+from ..errors import ImageError
 
 __all__ = ["Size", "blur", "veil", "veil_sigma"]
 

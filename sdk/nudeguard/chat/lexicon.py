@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from ._textnorm import normalize
+from .textnorm import normalize
 
 __all__ = ["CONCEPTS", "CONTEXT_CONCEPTS", "Hit", "Lexicon", "Tokens", "languages", "lexicon", "tokenize"]
 

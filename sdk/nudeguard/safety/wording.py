@@ -36,7 +36,7 @@ __all__ = [
     "resolve_locale",
 ]
 
-LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 #: The catalogue every other one is checked against, and the fallback.
 DEFAULT_LOCALE = "en"

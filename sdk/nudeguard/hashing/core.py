@@ -37,10 +37,10 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _native
-from .errors import NudeguardError
-from .image import ImageInput, Pixels, _decode, _from_array, _read_bytes, describe
-from .video import VideoReader, sample_interval_ms, video_container
+from .. import _native
+from ..errors import NudeguardError
+from ..media.image import ImageInput, Pixels, _decode, _from_array, _read_bytes, describe
+from ..media.video import VideoReader, sample_interval_ms, video_container
 
 __all__ = [
     "DEFAULT_MAX_DISTANCE",
@@ -204,14 +204,14 @@ def _pixels(image: ImageInput, color_order: Optional[str], fast: bool, max_pixel
             full_size: bool, accepts_video: bool = False) -> Tuple[Pixels, Optional[bytes]]:
     """Decoded pixels and, for encoded input, the exact bytes. ``accepts_video``: the error for
     bytes that do not decode names the video formats too."""
-    from .image import DEFAULT_MAX_PIXELS
+    from ..media.image import DEFAULT_MAX_PIXELS
 
     limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
     source = describe(image)
     if isinstance(image, np.ndarray):
         return _from_array(image, color_order, source), None
     if color_order is not None:
-        from .errors import ImageError
+        from ..errors import ImageError
 
         raise ImageError(f"{source}: color_order applies to numpy arrays only; encoded images carry their own")
     data = _read_bytes(image, source)
@@ -310,7 +310,7 @@ def fingerprint(
 
 def _video_fingerprint(video: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview],
                        max_pixels: Optional[int]) -> VideoFingerprint:
-    from .image import DEFAULT_MAX_PIXELS
+    from ..media.image import DEFAULT_MAX_PIXELS
 
     limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
     md5, sha256 = hashlib.md5(), hashlib.sha256()

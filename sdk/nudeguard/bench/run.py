@@ -50,14 +50,14 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Uni
 import cv2
 import numpy as np
 
-from . import _native
-from .bench_calibration import Calibration
-from .bench_report import MIN_ROUNDS_TO_COMPARE, SCHEMA_VERSION, rounded, timing_summary
-from .blur import veil
-from .guard import Guard, GuardOptions, tile_offsets
-from .hashing import pdq_hash
-from .image import load_pixels
-from .policy import Person
+from .. import _native
+from ..detect.guard import Guard, GuardOptions, tile_offsets
+from ..hashing.core import pdq_hash
+from ..media.blur import veil
+from ..media.image import load_pixels
+from ..safety.policy import Person
+from .calibration import Calibration
+from .report import MIN_ROUNDS_TO_COMPARE, SCHEMA_VERSION, rounded, timing_summary
 
 __all__ = ["SHAPES", "Shape", "machine_facts", "photo_jpeg", "photo_like", "run", "screenshot_like", "shape_image"]
 

@@ -19,9 +19,9 @@ from typing import BinaryIO, List, Optional, Tuple, Union
 import cv2
 import numpy as np
 
-from . import _native
-from ._native_stderr import native_output_logged
-from .errors import ImageError
+from .. import _native
+from .._native_stderr import native_output_logged
+from ..errors import ImageError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorOrder", "Frames", "ImageInput", "Pixels", "load_frames", "load_pixels"]
 

@@ -37,9 +37,9 @@ from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple, Uni
 import cv2
 import numpy as np
 
-from . import _native
-from ._native_stderr import native_output_logged
-from .errors import ImageError, NudeguardError, closed_guard_error
+from .. import _native
+from .._native_stderr import native_output_logged
+from ..errors import ImageError, NudeguardError, closed_guard_error
 from .image import Pixels, _check_pixels, _read_bytes, describe, load_frames
 
 __all__ = [

@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ._native_stderr import native_output_logged
-from .errors import ModelError
+from .._native_stderr import native_output_logged
+from ..errors import ModelError
 
 __all__ = ["RUNTIMES", "Runtime", "load_runtime"]
 

@@ -7,8 +7,8 @@ import math
 import re
 from typing import Callable, Optional
 
-from .messages import available_locales
-from .policy import MAX_AGE
+from ..safety.policy import MAX_AGE
+from ..safety.wording import available_locales
 
 __all__ = ["CONTRACT", "EXIT_BAD_INPUT", "EXIT_FOUND", "EXIT_OK", "age", "locale", "positive_int", "real"]
 

@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any, Dict
 
-from ._cli_contract import EXIT_FOUND, EXIT_OK, age, locale
-from .chat import ConversationMonitor, MessageRisk, RiskLevel, check_message
+from ..chat.monitor import ConversationMonitor, MessageRisk, RiskLevel, check_message
+from .contract import EXIT_FOUND, EXIT_OK, age, locale
 
 
 def _risk_json(risk: MessageRisk, text: str = "") -> Dict[str, Any]:

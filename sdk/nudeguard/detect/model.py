@@ -17,12 +17,12 @@ from typing import Any, Dict, Tuple, Union
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 __all__ = ["BUNDLED_MODEL", "ModelCard", "file_sha256", "load_card", "softmax_score"]
 
 #: The int8 open_nsfw model shipped inside the package.
-BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "open_nsfw_int8.tflite"
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "open_nsfw_int8.tflite"
 
 
 @dataclass(frozen=True)

@@ -58,13 +58,13 @@ from typing import Deque, List, Optional, Union
 import cv2
 import numpy as np
 
-from .blur import veil
-from .errors import ImageError, ModelError, NudeguardError, PolicyError
+from ..errors import ImageError, ModelError, NudeguardError, PolicyError
+from ..media.blur import veil
+from ..media.image import ColorOrder
+from ..media.video import RunningMode
+from ..safety.policy import Action, Person, Policy, _person
+from ..safety.wording import AgeGroup, Prompt, SafetyWarning, catalogue, resolve_locale, warning_for
 from .guard import Classification, Guard, GuardOptions
-from .image import ColorOrder
-from .messages import AgeGroup, Prompt, SafetyWarning, catalogue, resolve_locale, warning_for
-from .policy import Action, Person, Policy, _person
-from .video import RunningMode
 
 __all__ = [
     "LIFT_CLEAN_MS",

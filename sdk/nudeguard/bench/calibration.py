@@ -30,7 +30,7 @@ from typing import Callable, Dict, Optional
 import cv2
 import numpy as np
 
-from ._runtime import Runtime
+from ..detect.runtime import Runtime
 
 __all__ = ["CALIBRATION_VERSION", "Calibration", "calibration_network"]
 
