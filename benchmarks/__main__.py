@@ -51,7 +51,7 @@ import numpy as np
 import nudeguard
 from nudeguard import _native
 from nudeguard.bench import run as bench
-from nudeguard.detect.guard import TILE_ASPECT, tile_offsets
+from nudeguard.detect.scanner import TILE_ASPECT, tile_offsets
 from nudeguard.detect.model import BUNDLED_MODEL, load_card
 
 from . import peers

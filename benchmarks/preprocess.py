@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sdk"))
 
 from nudeguard import _native  # noqa: E402
-from nudeguard.media.image import load_pixels  # noqa: E402
+from nudeguard.media.reader import load_pixels  # noqa: E402
 
 RESIZE, CROP = 256, 224
 OFF = (RESIZE - CROP) // 2

@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 import nudeguard
+import nudeguard.media.source
 import nudeguard.media.video
 from nudeguard import GuardOptions, RunningMode
 
@@ -96,7 +97,8 @@ SPARSE_MS = 5000.0
 
 def sparse(path: Path, how: str) -> None:
     """The frames 5 s apart that VideoReader hands to the model, reached in order or by seeking."""
-    with nudeguard.media.video.VideoReader(path, max_pixels=WIDTH * HEIGHT) as reader:
+    encoded = nudeguard.media.source.read_encoded(path, str(path))
+    with nudeguard.media.video.VideoReader(encoded, max_pixels=WIDTH * HEIGHT) as reader:
         frames = reader._frames_in_order if how == "in order" else reader._frames_by_seeking
         for _ in frames(SPARSE_MS):
             pass

@@ -16,7 +16,7 @@ from nudeguard.bench import run as bench
 from nudeguard.cli import contract
 from nudeguard.bench.calibration import calibration_network
 from nudeguard.bench.report import validate_report
-from nudeguard.detect.guard import tile_offsets
+from nudeguard.detect.scanner import tile_offsets
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample.jpg"
 

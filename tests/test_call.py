@@ -158,8 +158,9 @@ def test_two_clean_results_a_second_apart_do_not_lift_the_veil():
 def test_the_warning_comes_once_on_the_change_to_veiled_in_the_senders_language_and_age(locale):
     frames = [(BENIGN[0], False)] * 3 + [(SENSITIVE[0], True)] * 3
     texts = catalogue(locale)
-    with recorded(TEEN, locale=locale) as teen, recorded(Person(age=30, opted_in=True), locale=locale) as adult, \
-            recorded(Person(age=None), locale=locale) as unknown:
+    adult_person = Person(age=30, opted_in=True)
+    with recorded(TEEN, locale=locale) as teen, recorded(adult_person, locale=locale) as adult, recorded(
+            Person(age=None), locale=locale) as unknown:
         for call, wording, asks_twice in ((teen, "minor", True), (adult, "adult", False), (unknown, "minor", True)):
             left, _ = play(call, frames, paced=False)
             warned = [f for f in left if f.warning is not None]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nudeguard
-from nudeguard.media.image import load_pixels
+from nudeguard.media.reader import load_pixels
 from conftest import FIXTURES, benign_photos, near_threshold, synthetic_sensitive
 
 # Pinned (on LiteRT) scores drift only when the model, the preprocessing or the runtime's

@@ -57,7 +57,7 @@ def test_two_workers_run_two_inferences_at_once_and_never_more():
     other in time (the pool really runs in parallel), and never more than 2 run at once."""
     spans, lock = [], threading.Lock()
     with nudeguard.Guard(nudeguard.GuardOptions(workers=2, threads=1)) as guard:
-        for worker in guard._idle:
+        for worker in guard.engine._idle:
             worker.interpreter = _TimedInterpreter(worker.interpreter, spans, lock)
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(guard.classify, IMAGES * 4))

@@ -9,8 +9,9 @@ import pytest
 import nudeguard
 from conftest import FIXTURES, benign_photos
 from nudeguard import Action, Person
-from nudeguard.detect.guard import MAX_TILES, tile_offsets
-from nudeguard.media.image import _sample, load_frames
+from nudeguard.detect.scanner import MAX_TILES, tile_offsets
+from nudeguard.media.animation import sample_indices
+from nudeguard.media.reader import open_media
 from test_decode import opencv_has_gif
 
 SENSITIVE = cv2.imread(str(FIXTURES / "synthetic_sensitive.png"))
@@ -84,22 +85,22 @@ def test_tiles_cover_the_whole_long_side_with_overlap():
 def test_square_images_are_not_tiled(guard):
     path = FIXTURES / "benign" / "astronaut.jpg"
     calls = []
-    infer = guard._infer
-    guard._infer = lambda pixels: calls.append(pixels.array.shape) or infer(pixels)  # type: ignore[method-assign]
+    classify = guard.engine.classify
+    guard.engine.classify = lambda pixels: calls.append(pixels.array.shape) or classify(pixels)  # type: ignore[method-assign]
     try:
         assert guard.scan(path) == guard.classify(path)
     finally:
-        del guard._infer
+        del guard.engine.classify
     assert len(calls) == 2  # one view per call: the full frame, no tiles
 
 
 def test_frame_sampling_is_even_and_includes_first_and_last():
-    assert _sample(5, 8) == [0, 1, 2, 3, 4]
-    picked = _sample(100, 8)
+    assert sample_indices(5, 8) == [0, 1, 2, 3, 4]
+    picked = sample_indices(100, 8)
     assert picked[0] == 0 and picked[-1] == 99 and len(picked) == 8
     gaps = np.diff(picked)
     assert gaps.max() - gaps.min() <= 1
-    assert _sample(100, 1) == [0] and _sample(2, 2) == [0, 1]
+    assert sample_indices(100, 1) == [0] and sample_indices(2, 2) == [0, 1]
 
 
 def animation(ext: str, frames) -> bytes:
@@ -141,9 +142,10 @@ def test_benign_animation_is_allowed(guard):
 @needs_animation
 def test_animation_frames_are_sampled_up_to_max_frames():
     data = animation(".gif", benign_frames(30))
-    frames = load_frames(data, max_frames=6)
-    assert frames.frame_count == 30 and len(frames.frames) == 6
-    assert frames.indices[0] == 0 and frames.indices[-1] == 29
+    with open_media(data, max_frames=6) as media:
+        frames = list(media)
+    assert media.info.frame_count == 30 and len(frames) == 6
+    assert frames[0].index == 0 and frames[-1].index == 29
 
 
 @needs_animation
@@ -153,8 +155,8 @@ def test_animation_stops_at_the_first_sensitive_frame():
     data = animation(".gif", frames)
     calls = []
     with nudeguard.Guard() as counting:
-        infer = counting._infer
-        counting._infer = lambda pixels: calls.append(pixels.source) or infer(pixels)  # type: ignore[method-assign]
+        classify = counting.engine.classify
+        counting.engine.classify = lambda pixels: calls.append(pixels.source) or classify(pixels)  # type: ignore[method-assign]
         assert counting.scan(data).sensitive
     assert len(calls) == 1 and calls[0].endswith("frame 0")
 

@@ -13,7 +13,7 @@ import pytest
 
 import nudeguard
 from nudeguard import _native
-from nudeguard.media.image import load_pixels
+from nudeguard.media.reader import load_pixels
 
 RESIZE = (256, 256)
 
@@ -221,7 +221,7 @@ def test_gif_with_a_background_index_past_its_palette_decodes_like_browsers_do()
 
 @pytest.mark.skipif(opencv_has_gif(), reason="this OpenCV decodes GIF")
 def test_gif_without_codec_says_what_is_missing():
-    from nudeguard.media.image import _TINY_GIF
+    from nudeguard.media.still import TINY_GIF
 
     with pytest.raises(nudeguard.ImageError, match="GIF decoding needs OpenCV 4.12 or newer"):
-        load_pixels(_TINY_GIF)
+        load_pixels(TINY_GIF)

@@ -13,7 +13,7 @@ import pytest
 import nudeguard
 from conftest import REPO
 from nudeguard import Action, Person
-from nudeguard.detect.guard import MAX_TILES
+from nudeguard.detect.scanner import MAX_TILES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 from make_corpus import Case, array_cases, encoded_cases  # noqa: E402

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import nudeguard
-import nudeguard.media.image
+import nudeguard.media.reader
 from nudeguard import _native
 
 VECTORS = Path(__file__).resolve().parent / "fixtures" / "pdq"
@@ -50,7 +50,7 @@ def test_default_hash_is_metas_published_hash(name):
 
 def test_every_kernel_set_gives_the_same_hashes():
     for path in sorted(VECTORS.glob("*.jpg"))[:4]:
-        pixels = nudeguard.media.image.load_pixels(path)
+        pixels = nudeguard.media.reader.load_pixels(path)
         hashes = {isa: _native.pdq_hash(pixels.array, pixels.format, isa=isa)
                   for isa in ["scalar"] + [i for i in ("avx2", "neon") if i in nudeguard.available_isas()]}
         assert len(set(hashes.values())) == 1, path.name
@@ -69,14 +69,14 @@ def test_default_pipeline_matches_pillow_s_thumbnail():
         rgb = photo_like(width, height, seed)
         bits, quality = pdqhash.compute(pil_thumbnail(rgb))
         got = nudeguard.pdq_hash(rgb, "RGB")
-        assert (got.hex, got.quality) == (np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)), \
-            (width, height)
+        expected = (np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality))
+        assert (got.hex, got.quality) == expected, (width, height)
 
 
 def test_full_size_hashes_the_full_decode_not_the_draft():
     pdqhash = pytest.importorskip("pdqhash", reason="pdqhash (the [test] extra) is the reference here")
     path = VECTORS / "aaa-orig.jpg"
-    rgb = np.ascontiguousarray(nudeguard.media.image.load_pixels(path).array[:, :, ::-1])  # full decode
+    rgb = np.ascontiguousarray(nudeguard.media.reader.load_pixels(path).array[:, :, ::-1])  # full decode
     bits, quality = pdqhash.compute(rgb)
     full = nudeguard.pdq_hash(path, full_size=True)
     assert (full.hex, full.quality) == (np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality))

@@ -27,7 +27,7 @@ def broken_guard():
         raise nudeguard.ModelError(f"inference failed on {pixels.source}: simulated")
 
     with nudeguard.Guard() as guard:
-        guard._infer = fail  # type: ignore[method-assign]
+        guard.engine.classify = fail  # type: ignore[method-assign]
         yield guard
 
 

@@ -88,7 +88,7 @@ def test_veiled_image_is_bgr_whatever_the_input_order():
     with nudeguard.Guard() as failing:
         def fail(pixels):
             raise nudeguard.ModelError("simulated")
-        failing._infer = fail  # type: ignore[method-assign]
+        failing.engine.classify = fail  # type: ignore[method-assign]
         for order, image in inputs.items():
             verdict = failing.check_incoming(image, recipient=TEEN, color_order=order, preview_size=40)
             assert verdict.action is Action.VEIL
@@ -138,7 +138,7 @@ def test_model_error_during_a_check_veils_the_decoded_image(guard):
     with nudeguard.Guard() as broken:
         def fail(pixels):
             raise nudeguard.ModelError("simulated inference failure")
-        broken._infer = fail  # type: ignore[method-assign]
+        broken.engine.classify = fail  # type: ignore[method-assign]
         verdict = broken.check_incoming(BENIGN, recipient=TEEN, preview_size=100)
     assert verdict.action is Action.VEIL and isinstance(verdict.error, nudeguard.ModelError)
     assert verdict.veiled is not None and max(verdict.veiled.shape[:2]) == 100

@@ -20,8 +20,11 @@ import nudeguard
 import nudeguard.media.video
 from conftest import FIXTURES
 from nudeguard import Action, ImageError, Person, RunningMode, VideoClassification, VideoFingerprint
-from nudeguard.media.image import Pixels, _sample
-from nudeguard.media.video import is_near_duplicate, luma_thumbnail, sample_interval_ms, video_container
+from nudeguard.detect.scanner import is_near_duplicate, luma_thumbnail
+from nudeguard.media.animation import sample_indices
+from nudeguard.media.pixels import Pixels
+from nudeguard.media.source import video_container
+from nudeguard.media.video import sample_interval_ms
 
 WIDTH, HEIGHT, FPS, FRAMES = 288, 224, 10, 40
 SENSITIVE = cv2.imread(str(FIXTURES / "synthetic_sensitive.png"))
@@ -328,7 +331,7 @@ def test_gif_with_one_sensitive_frame_in_the_middle(guard):
     assert result.frame_count == 20 and result.duration_ms == 2000
     # scan and the hooks sample animations as check_video does, so the single frame is not
     # lost to a sparse spread (8 frames spread evenly over 20 would skip frame 10).
-    assert 10 not in _sample(20, 8)
+    assert 10 not in sample_indices(20, 8)
     assert guard.scan(data).sensitive
     assert guard.check_outgoing(data, sender=Person(age=15)).action is Action.CONFIRM
 

@@ -14,30 +14,30 @@ import logging
 from typing import TYPE_CHECKING, Any, List
 
 from . import _native
-from .detect.guard import Classification, Guard, GuardOptions, IncomingVerdict, OutgoingVerdict
-from .errors import ImageError, ModelError, NudeguardError, PolicyError
+from .detect.guard import Guard
+from .detect.options import GuardOptions, RunningMode
+from .detect.results import Classification, IncomingVerdict, OutgoingVerdict, VideoClassification
+from .errors import ClosedGuardError, HashListError, ImageError, ModelError, NudeguardError, PolicyError
 from .media.blur import blur, veil, veil_sigma
-from .media.image import ColorOrder, ImageInput
-from .media.video import RunningMode, VideoClassification
+from .media.pixels import ColorOrder, ImageInput
 from .safety.policy import Action, Person, Policy
-from .safety.wording import AgeGroup, Prompt, Resource, SafetyWarning, available_locales
+from .safety.wording import AgeGroup, Prompt, Resource, SafetyNotice, SafetyWarning, available_locales
 
 if TYPE_CHECKING:
-    from .chat import (ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind, Stage,
-                       check_message)
+    from .chat import ConversationMonitor, MessageRisk, RiskLevel, Signal, SignalKind, Stage, check_message
     from .detect.call import CallFrame, CallGuard, CallMode, CallOptions, CallState
-    from .hashing import (Fingerprint, FramePdq, HashList, HashListError, HashMatch, PdqHash, VideoFingerprint,
-                          fingerprint, hamming_distance, pdq_dihedral, pdq_hash, report_bundle)
+    from .hashing import (Fingerprint, FramePdq, HashList, HashMatch, PdqHash, VideoFingerprint, fingerprint,
+                          hamming_distance, pdq_dihedral, pdq_hash, report_bundle)
     from .safety.evidence import EvidenceLog, VerifyResult
 
 #: Names imported on first use: a chat client's cold start (import, load, first verdict)
 #: should not pay for text rules, the evidence log and hashing before it needs them.
 _LAZY_MODULES = {
     "detect.call": ("CallFrame", "CallGuard", "CallMode", "CallOptions", "CallState"),
-    "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal", "SignalKind", "Stage",
+    "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "Signal", "SignalKind", "Stage",
              "check_message"),
     "safety.evidence": ("EvidenceLog", "VerifyResult"),
-    "hashing": ("Fingerprint", "FramePdq", "HashList", "HashListError", "HashMatch", "PdqHash",
+    "hashing": ("Fingerprint", "FramePdq", "HashList", "HashMatch", "PdqHash",
                 "VideoFingerprint", "fingerprint", "hamming_distance", "pdq_dihedral", "pdq_hash",
                 "report_bundle"),
 }
@@ -71,6 +71,7 @@ __all__ = [
     "CallOptions",
     "CallState",
     "Classification",
+    "ClosedGuardError",
     "ColorOrder",
     "ConversationMonitor",
     "EvidenceLog",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NudeguardError", "ImageError", "ModelError", "PolicyError"]
+__all__ = ["ClosedGuardError", "HashListError", "ImageError", "ModelError", "NudeguardError", "PolicyError"]
 
 
 class NudeguardError(Exception):
@@ -22,6 +22,14 @@ class PolicyError(NudeguardError, ValueError):
     """A policy input is invalid, e.g. a :class:`~nudeguard.Person` with age -3 or 300."""
 
 
-def closed_guard_error() -> ValueError:
-    """What a closed Guard's methods raise: a programmer error, so a plain ``ValueError``."""
-    return ValueError("this Guard is closed; create a new one with nudeguard.Guard()")
+class HashListError(NudeguardError, ValueError):
+    """A hash list or hash string is malformed; the message names the file and line."""
+
+
+class ClosedGuardError(NudeguardError, ValueError):
+    """A method of a closed guard was called: a programmer error, hence also a ``ValueError``."""
+
+
+def closed_guard_error() -> ClosedGuardError:
+    """What a closed guard's methods raise."""
+    return ClosedGuardError("this Guard is closed; create a new one with nudeguard.Guard()")

@@ -111,8 +111,8 @@ def bomb_headers() -> dict:
     jpeg = bytearray(_encode(".jpg", np.zeros((8, 8, 3), np.uint8)))
     sof = jpeg.index(b"\xff\xc0")
     jpeg[sof + 5:sof + 9] = struct.pack(">HH", side, side)
-    gif = b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff" \
-        + b",\0\0\0\0" + struct.pack("<HH", side, side) + b"\0\x02\x02D\x01\0;"
+    gif = (b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+           + b",\0\0\0\0" + struct.pack("<HH", side, side) + b"\0\x02\x02D\x01\0;")
     return {"bomb.png": png, "bomb.jpg": bytes(jpeg), "bomb.gif": gif}
 
 

@@ -13,7 +13,7 @@ calls a stage slower only when the ratio exceeds the allowed slowdown, the inter
 (0.5 ms by default: below it, run-to-run noise of the smallest stages on a shared machine).
 
 With ``calibrated=True`` each round's stage time is first divided by the same round's
-calibration time (:mod:`nudeguard.bench_calibration`), so a baseline from a faster or slower
+calibration time (:mod:`nudeguard.bench.calibration`), so a baseline from a faster or slower
 machine can be used. Wall-clock percentiles stay in the report for latency.
 
 What CPU time cannot see: a stage that loses its parallelism (two threads become one) uses
@@ -280,7 +280,7 @@ def format_comparison(comparison: Comparison) -> str:
 def format_report(report: Mapping[str, Any]) -> str:
     """The report as a short human-readable table."""
     machine, options, calibration = report["machine"], report["options"], report["calibration"]
-    forced = f" (forced by NUDEGUARD_FORCE_ISA)" if options.get("forced_isa") else ""
+    forced = " (forced by NUDEGUARD_FORCE_ISA)" if options.get("forced_isa") else ""
     lines = [
         f"nudeguard {machine['nudeguard']} · {machine['cpu']} · {machine['cores']} cores "
         f"({machine['usable_cpus']} usable) · ISA {options['isa']}{forced} · "

@@ -17,11 +17,11 @@ and once, since its input tensor has the same size whatever the picture, ``infer
 interpreter ``invoke``.
 
 The measurement runs in rounds: each round times every stage and the calibration workload
-(:mod:`nudeguard.bench_calibration`) once, as a block of back-to-back calls for stages under a
+(:mod:`nudeguard.bench.calibration`) once, as a block of back-to-back calls for stages under a
 few milliseconds, in an order rotated from round to round. A burst of load from another
 process therefore lands on all stages alike instead of on whichever stage happened to be
 running, and the calibration measured in the same rounds moves with it. Every round's block
-median is kept in the report, so a later comparison (:mod:`nudeguard.bench_report`) can judge
+median is kept in the report, so a later comparison (:mod:`nudeguard.bench.report`) can judge
 noise from the samples themselves.
 
 Self-test of the regression gate: ``NUDEGUARD_BENCH_SLOWDOWN=STAGE=FACTOR[,STAGE=FACTOR]``
@@ -51,10 +51,13 @@ import cv2
 import numpy as np
 
 from .. import _native
-from ..detect.guard import Guard, GuardOptions, tile_offsets
-from ..hashing.core import pdq_hash
+from ..detect.engine import Session
+from ..detect.guard import Guard
+from ..detect.options import GuardOptions
+from ..detect.scanner import tile_offsets
+from ..hashing import pdq_hash
 from ..media.blur import veil
-from ..media.image import load_pixels
+from ..media.reader import load_pixels
 from ..safety.policy import Person
 from .calibration import Calibration
 from .report import MIN_ROUNDS_TO_COMPARE, SCHEMA_VERSION, rounded, timing_summary
@@ -302,21 +305,15 @@ def _measure(cases: Sequence[_Case], seconds: float) -> int:
     return rounds
 
 
-def _stage_cases(guard: Guard, engine: Guard, input_tensor: Callable[[], np.ndarray], shape: str, data: bytes,
+def _stage_cases(guard: Guard, session: Session, shape: str, data: bytes,
                  slowdowns: Mapping[str, float]) -> Tuple[List[_Case], Dict[str, object]]:
     """The timed calls of one shape's stages, and the facts about its picture."""
-    card = engine.model_card
+    card = guard.model_card
     pixels = load_pixels(data, min_size=card.resize_size)
     recipient = Person(age=15)
-
-    def preprocess() -> None:
-        tensor = input_tensor()
-        _native.preprocess(pixels.array, pixels.format, tensor, resize=card.resize_size,
-                           dst_order=engine._tensor_order, mul=engine._mul, add=engine._add)
-
     calls: Dict[str, Callable[[], object]] = {
         "decode": lambda: load_pixels(data, min_size=card.resize_size),
-        "preprocess": preprocess,
+        "preprocess": lambda: session.preprocess(pixels),
         "veil": lambda: veil(pixels.array, PREVIEW_SIZE),
         "hash": lambda: pdq_hash(data, fast=True),
         "end_to_end": lambda: guard.check_incoming(data, recipient=recipient, preview_size=PREVIEW_SIZE),
@@ -350,7 +347,7 @@ def run(
 ) -> Dict[str, object]:
     """Measure every stage of every shape (or of ``image``, encoded bytes, reported as the
     shape ``"image"``) and the calibration within about ``seconds`` in all, and return the
-    report as a dict (the schema is in :mod:`nudeguard.bench_report`). ``threads``,
+    report as a dict (the schema is in :mod:`nudeguard.bench.report`). ``threads``,
     ``runtime`` and ``model_path`` are :class:`GuardOptions`'. Raises ``ValueError`` for a
     budget that is not a positive number, an unknown shape or a malformed
     ``NUDEGUARD_BENCH_SLOWDOWN``, :class:`ImageError` for an image that cannot be decoded and
@@ -363,29 +360,25 @@ def run(
     slowdowns = slowdown_from_env()
     images = {"image": image} if image is not None else {name: shape_image(name) for name in dict.fromkeys(shapes)}
     options = GuardOptions(threads=threads, runtime=runtime, model_path=model_path)
-    # Two guards: the stages below hold the first one's interpreter (to time preprocessing and
-    # inference apart, which check_incoming runs together), the second one runs check_incoming.
-    with Guard(options) as engine, Guard(options) as guard:
-        card = engine.model_card  # a model that cannot be used raises its ModelError here
-        calibration = Calibration(engine.runtime, photo_jpeg(*CALIBRATION_JPEG_SIZE, seed=7))
-        worker = engine._acquire()
-        try:
-            inference = worker.interpreter.invoke
+    # Two guards: the stages below hold a session of the first one's engine (to time
+    # preprocessing and inference apart, which check_incoming runs together), the second one
+    # runs check_incoming.
+    with Guard(options) as timed, Guard(options) as guard:
+        card = timed.model_card  # a model that cannot be used raises its ModelError here
+        calibration = Calibration(timed.runtime, photo_jpeg(*CALIBRATION_JPEG_SIZE, seed=7))
+        with timed.engine.session() as session:
             factor = slowdowns.get("inference")
             cases = [_Case(f"calibration/{part}", call) for part, call in calibration.parts.items()]
-            cases.append(_Case("inference", _slowed(inference, factor) if factor else inference))
+            cases.append(_Case("inference", _slowed(session.invoke, factor) if factor else session.invoke))
             shape_facts = {}
             for shape, data in images.items():
-                stage_cases, shape_facts[shape] = _stage_cases(guard, engine, worker.input_tensor, shape,
-                                                                    data, slowdowns)
+                stage_cases, shape_facts[shape] = _stage_cases(guard, session, shape, data, slowdowns)
                 cases += stage_cases
             started = time.perf_counter()
             rounds = _measure(cases, seconds)
             elapsed = time.perf_counter() - started
-        finally:
-            engine._release(worker)
-        facts = machine_facts(engine)
-        engine_options = engine.options
+        facts = machine_facts(timed)
+        engine_options = timed.options
     by_key = {case.key: case for case in cases}
     parts = [by_key[f"calibration/{part}"] for part in calibration.parts]
     # Geometric mean per round: every part weighs the same whatever its length.

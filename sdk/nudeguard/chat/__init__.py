@@ -2,8 +2,8 @@
 type, :mod:`.lexicon` indexes each language's word list (``signals/<language>.json``) and
 :mod:`.monitor` assembles signs into message and conversation risks."""
 
-from .monitor import (HALF_LIFE_SECONDS, ConversationMonitor, MessageRisk, RiskLevel, SafetyNotice, Signal, SignalKind,
-                      Stage, check_message, signal_languages)
+from .monitor import (HALF_LIFE_SECONDS, ConversationMonitor, MessageRisk, RiskLevel, Signal, SignalKind, Stage,
+                      check_message, signal_languages)
 
-__all__ = ["HALF_LIFE_SECONDS", "ConversationMonitor", "MessageRisk", "RiskLevel", "SafetyNotice", "Signal",
+__all__ = ["HALF_LIFE_SECONDS", "ConversationMonitor", "MessageRisk", "RiskLevel", "Signal",
            "SignalKind", "Stage", "check_message", "signal_languages"]

@@ -1,6 +1,6 @@
 """The word lists behind the message warnings: loading, tokens, matching, language.
 
-A language is one data file, ``nudeguard/signals/<language>.json``::
+A language is one data file, ``nudeguard/chat/signals/<language>.json``::
 
     {"language": "en", "name": "English",
      "stopwords": ["the", "you", ...],
@@ -8,13 +8,13 @@ A language is one data file, ``nudeguard/signals/<language>.json``::
      "reasons": {"threat": "threatens to share images", ...}}
 
 An entry is one or more words matched as consecutive tokens of the normalized text (see
-:mod:`nudeguard._textnorm`: lower case, accents removed, l33t and split letters joined); a
+:mod:`nudeguard.chat.textnorm`: lower case, accents removed, l33t and split letters joined); a
 word ending in ``*`` matches every word it begins (``post*``: post, posts, posted, posting),
 one word starting with ``*`` every word it ends (``*gruppe``: Klassengruppe, for compounds).
 Entries are normalized like the text, and ``ä ö ü`` in an entry also match ``ae oe ue``
 (not ``a o u``: "zählen" is not "zahlen").
 The concepts are the parts a warning sign is assembled from (:data:`CONCEPTS`); which parts
-make which sign is code, in :mod:`nudeguard.chat`, the same for every language.
+make which sign is code, in :mod:`nudeguard.chat.monitor`, the same for every language.
 
 Matching is a dictionary look-up per token and per stem length, so the cost grows with the
 length of a message, not with the number of entries.

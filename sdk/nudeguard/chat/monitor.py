@@ -39,11 +39,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
+from ..safety.policy import ADULT_AGE, AgeGroup, age_group
+from ..safety.wording import SafetyNotice, conversation_notice
 from . import lexicon as _lexicon
 from .lexicon import CONTEXT_CONCEPTS, Hit, Lexicon, Tokens
 from .textnorm import original_span
@@ -53,7 +54,6 @@ __all__ = [
     "ConversationMonitor",
     "MessageRisk",
     "RiskLevel",
-    "SafetyNotice",
     "Signal",
     "SignalKind",
     "Stage",
@@ -181,21 +181,6 @@ class Signal:
     """The word list that matched (``"en"``, ``"de"`` …)."""
     message: Optional[int] = None
     """In a :class:`ConversationMonitor`: the index of the message (0 = first added)."""
-
-
-@dataclass(frozen=True)
-class SafetyNotice:
-    """What a client shows from :attr:`RiskLevel.WARN`: a title, a body, tips and where to get help."""
-
-    title: str
-    body: str
-    tips_title: str
-    tips: Tuple[str, ...]
-    """Don't pay, don't send more, stop replying, block, report, keep evidence, get help."""
-    resources: Tuple[Any, ...]
-    """Take It Down (under 18 or age unknown), StopNCII (18+ or unknown), NCMEC CyberTipline,
-    then the helplines and reporting services of the locale's country."""
-    locale: str
 
 
 @dataclass(frozen=True)
@@ -339,7 +324,7 @@ def _number_hits(words: Sequence[str], hits: List[Hit]) -> List[Hit]:
                 found.append(Hit("deadline", i, i + 2))
         elif (i - 1) in currency or (i + 1) in currency or (paying and not is_age):
             found.append(Hit("amount" if value >= SMALL_AMOUNT else "small_amount", i, i + 1))
-        if is_age and 8 <= value < 18:
+        if is_age and 8 <= value < ADULT_AGE:
             found.append(Hit("minor_age", i, i + 1))
     return found
 
@@ -411,7 +396,6 @@ def _read_clause(clause: _Clause, out: _Builder, image_context: bool, joking: bo
                                and not _before(clause, "first_person", h, 3))]
     intimate, photo = has("intimate"), has("photo")
     pointer = has("pointer") and (image_context or ultimatum or intimate or photo)
-    objects = intimate or photo or pointer
     # A joke, or a price of pocket money ("5 bucks or mom sees this"): not blackmail.
     damp = 1 if joking or (has("small_amount") and not has("amount")) else 0
     if reporting:
@@ -550,7 +534,7 @@ def _reading(text: str, languages: Sequence[str], conversation_language: Optiona
              image_context: bool, reporting: bool = False, joking: bool = False) -> _Reading:
     """Read ``text`` in the language it is written in (or in ``languages`` when forced).
 
-    A message in a language without a word list (:data:`~nudeguard._lexicon.OTHER_LANGUAGES_FILE`),
+    A message in a language without a word list (:data:`~nudeguard.chat.lexicon.OTHER_LANGUAGES_FILE`),
     or of four words or more without one function word of a known language, is not read
     (``covered=False``) unless the conversation's language is known; one without a clear
     language is read in the covered languages tied for it ("ok") or, with no clue at all
@@ -690,31 +674,9 @@ def _assess(ev: _Evidence, other: Dict[SignalKind, float], minor: bool, now: flo
 # --------------------------------------------------------------------------- notices
 
 
-def _age_group(age: Optional[int]) -> Any:
-    from ..safety import wording as messages
-
-    return messages.AgeGroup.UNKNOWN if age is None else messages.AgeGroup.ADULT if age >= 18 else messages.AgeGroup.MINOR
-
-
-@functools.lru_cache(maxsize=256)
-def _notice(level: RiskLevel, locale: str, age_group: Any) -> Optional[SafetyNotice]:
-    """The localized notice for a level (cached: a notice is built once per locale and age)."""
-    if level < RiskLevel.WARN:
-        return None
-    from ..safety import wording as messages
-
-    language = messages.resolve_locale(locale)
-    cat = messages.catalogue(language)
-    wording = "adult" if age_group is messages.AgeGroup.ADULT else "minor"
-    entry = cat["conversation"]["urgent" if level >= RiskLevel.URGENT else "warn"][wording]
-    return SafetyNotice(
-        title=entry["title"],
-        body=entry["body"],
-        tips_title=cat["tips_title"],
-        tips=tuple(cat["tips"][key] for key in messages.TIP_KEYS),
-        resources=messages.resources_for(age_group, locale),
-        locale=language,
-    )
+def _notice(level: RiskLevel, locale: str, group: AgeGroup) -> Optional[SafetyNotice]:
+    """The notice a client shows from :attr:`RiskLevel.WARN` on."""
+    return conversation_notice(level >= RiskLevel.URGENT, group, locale) if level >= RiskLevel.WARN else None
 
 
 # --------------------------------------------------------------------------- public API
@@ -775,7 +737,7 @@ def check_message(text: str, locale: Optional[str] = None, age: Optional[int] = 
     ev.repeated = reading.repeated_demand
     level, stage = _assess(ev, {}, age is None or age < 18, 0.0)
     notice_locale = locale or reading.language or _majority_language(reading.signals)
-    return MessageRisk(level, reading.signals, None, _notice(level, notice_locale, _age_group(age)), stage,
+    return MessageRisk(level, reading.signals, None, _notice(level, notice_locale, age_group(age)), stage,
                        reading.language)
 
 
@@ -974,5 +936,5 @@ class ConversationMonitor:
         if level > current.level or (level == current.level and (stage > current.stage or name == current.sender)):
             language = self.locale or self._language or _majority_language(self._evidence[name].signals)
             self._risk = MessageRisk(level, tuple(self._evidence[name].signals), name,
-                                     _notice(level, language, _age_group(self.age)), stage, self._language)
+                                     _notice(level, language, age_group(self.age)), stage, self._language)
         return self._risk

@@ -15,13 +15,14 @@ import numpy as np
 
 from .. import __version__, available_isas, isa
 from .._native_stderr import native_output_logged
-from ..detect.guard import Guard, GuardOptions
+from ..detect.guard import Guard
 from ..detect.model import BUNDLED_MODEL, load_card
+from ..detect.options import GuardOptions
 from ..detect.runtime import load_runtime
 from ..errors import ImageError, NudeguardError
 from ..media.blur import blur, veil, veil_sigma
-from ..media.image import load_pixels
-from ..media.video import video_container
+from ..media.reader import load_pixels
+from ..media.source import video_container
 from ..safety.policy import ADULT_AGE, Person
 from . import chat as _chat_cli
 from .contract import CONTRACT, EXIT_BAD_INPUT, EXIT_FOUND, EXIT_OK, age, positive_int, real
@@ -119,7 +120,7 @@ def _veil(args: argparse.Namespace) -> int:
 
 
 def _hash(args: argparse.Namespace) -> int:
-    from ..hashing.core import VideoFingerprint, fingerprint, report_json
+    from ..hashing import VideoFingerprint, fingerprint, report_json
 
     status = EXIT_OK
     hashed = []
@@ -145,7 +146,7 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from ..hashing.core import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
+    from ..hashing import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, HashList, PdqHash, fingerprint, pdq_dihedral
 
     hash_list = HashList.load(args.list)
     if len(hash_list) == 0:
@@ -423,6 +424,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"nudeguard: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -49,6 +49,7 @@ on its own check; the hysteresis is the same, on the clip's timestamps.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import enum
 import threading
 import time
@@ -60,11 +61,12 @@ import numpy as np
 
 from ..errors import ImageError, ModelError, NudeguardError, PolicyError
 from ..media.blur import veil
-from ..media.image import ColorOrder
-from ..media.video import RunningMode
-from ..safety.policy import Action, Person, Policy, _person
+from ..media.pixels import ColorOrder
+from ..safety.policy import Action, Person, Policy, require_person
 from ..safety.wording import AgeGroup, Prompt, SafetyWarning, catalogue, resolve_locale, warning_for
-from .guard import Classification, Guard, GuardOptions
+from .guard import Guard
+from .options import GuardOptions, RunningMode
+from .results import Classification
 
 __all__ = [
     "LIFT_CLEAN_MS",
@@ -191,7 +193,7 @@ class CallGuard:
     def __init__(self, options: CallOptions) -> None:
         if not isinstance(options, CallOptions):
             raise ValueError(f"options must be a nudeguard.CallOptions, got {type(options).__name__}")
-        self._sender = _person(options.sender, "sender")
+        self._sender = require_person(options.sender, "sender")
         if not isinstance(options.mode, CallMode):
             raise ValueError(f"mode must be a nudeguard.CallMode, got {options.mode!r}")
         if options.running_mode not in (RunningMode.LIVE_STREAM, RunningMode.VIDEO):
@@ -212,7 +214,7 @@ class CallGuard:
         self._checks = 0
         self._closed = False
         self._guard: Optional[Guard] = None
-        if Policy.protects(self._sender):
+        if self._sender.protected:
             guard_options = GuardOptions(model_path=options.model_path, threshold=options.threshold,
                                          threads=options.threads, locale=options.locale,
                                          running_mode=options.running_mode,
@@ -403,6 +405,4 @@ def _call_warning(group: AgeGroup, locale: Optional[str]) -> SafetyWarning:
         return warning
     entry = catalogue(warning.locale)["call_resume"]
     question = Prompt(entry["title"], entry["body"], entry["confirm"], entry["cancel"], warning.locale)
-    return SafetyWarning(title=warning.title, body=warning.body, confirm_label=warning.confirm_label,
-                         cancel_label=warning.cancel_label, tips_title=warning.tips_title, tips=warning.tips,
-                         resources=warning.resources, locale=warning.locale, confirmation=question)
+    return dataclasses.replace(warning, confirmation=question)

@@ -16,13 +16,16 @@ from typing import Any
 from .._native_stderr import native_output_logged
 from ..errors import ModelError
 
-__all__ = ["RUNTIMES", "Runtime", "load_runtime"]
+__all__ = ["RUNTIMES", "RUNTIME_NAMES", "Runtime", "load_runtime"]
 
 #: Interpreter packages in order of preference: (name, distribution, module).
 RUNTIMES = (
     ("litert", "ai-edge-litert", "ai_edge_litert.interpreter"),
     ("tflite-runtime", "tflite-runtime", "tflite_runtime.interpreter"),
 )
+
+#: What ``GuardOptions.runtime`` and :func:`load_runtime` accept.
+RUNTIME_NAMES = ("auto", *(name for name, _, _ in RUNTIMES))
 
 #: Environment variable that pins the runtime ("litert" or "tflite-runtime").
 RUNTIME_ENV = "NUDEGUARD_RUNTIME"
@@ -66,9 +69,8 @@ def load_runtime(preferred: str = "auto") -> Runtime:
     """
     if preferred == "auto":
         preferred = os.environ.get(RUNTIME_ENV, "auto") or "auto"
-    known = [name for name, _, _ in RUNTIMES]
-    if preferred != "auto" and preferred not in known:
-        raise ModelError(f"unknown runtime {preferred!r}; choose one of {known} or 'auto'")
+    if preferred not in RUNTIME_NAMES:  # a deployment's NUDEGUARD_RUNTIME: fail closed, not crash
+        raise ModelError(f"unknown runtime {preferred!r}; choose one of {RUNTIME_NAMES}")
     failures = []
     for name, distribution, module in RUNTIMES:
         if preferred not in ("auto", name):

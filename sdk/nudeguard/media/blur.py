@@ -23,7 +23,7 @@ import numpy as np
 from .. import _native
 from ..errors import ImageError
 
-__all__ = ["Size", "blur", "veil", "veil_sigma"]
+__all__ = ["Size", "blur", "check_veil_size", "veil", "veil_sigma"]
 
 #: ``(width, height)``, or an ``int`` for the longer side with the aspect ratio kept.
 Size = Union[int, Tuple[int, int]]
@@ -102,6 +102,11 @@ def veil_sigma(width: int, height: int) -> float:
     which leaves only a few smooth colour blobs of a body, a face or text.
     """
     return float(_native.veil_sigma(int(width), int(height)))
+
+
+def check_veil_size(size: Size) -> None:
+    """Raise ``ValueError`` for a veil size :func:`veil` would refuse, before any work."""
+    _veil_size(size, 1, 1)
 
 
 def _veil_size(size: Optional[Size], width: int, height: int) -> Tuple[int, int]:

@@ -34,7 +34,6 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 __all__ = ["EvidenceLog", "VerifyResult"]
 
 GENESIS = "0" * 64
-RECORD_TYPES = ("message", "profile", "media", "note")
 PathLike = Union[str, "os.PathLike[str]"]
 
 

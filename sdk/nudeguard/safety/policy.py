@@ -21,7 +21,7 @@ from typing import Optional
 from ..errors import PolicyError
 from .wording import AgeGroup, Prompt, opt_in_prompt, resolve_locale
 
-__all__ = ["ADULT_AGE", "MAX_AGE", "Action", "AgeGroup", "Person", "Policy"]
+__all__ = ["ADULT_AGE", "MAX_AGE", "Action", "AgeGroup", "Person", "Policy", "age_group", "require_person"]
 
 #: Age from which a person is an adult.
 ADULT_AGE = 18
@@ -68,9 +68,7 @@ class Person:
 
     @property
     def age_group(self) -> AgeGroup:
-        if self.age is None:
-            return AgeGroup.UNKNOWN
-        return AgeGroup.ADULT if self.age >= ADULT_AGE else AgeGroup.MINOR
+        return age_group(self.age)
 
     @property
     def protected(self) -> bool:
@@ -78,7 +76,16 @@ class Person:
         return self.age_group is not AgeGroup.ADULT or self.opted_in
 
 
-def _person(person: object, role: str) -> Person:
+def age_group(age: Optional[int]) -> AgeGroup:
+    """The one age rule: under :data:`ADULT_AGE` a minor, unknown treated apart (and like a
+    minor wherever protection is decided)."""
+    if age is None:
+        return AgeGroup.UNKNOWN
+    return AgeGroup.ADULT if age >= ADULT_AGE else AgeGroup.MINOR
+
+
+def require_person(person: object, role: str) -> Person:
+    """``person``, if it is a :class:`Person`; a :class:`PolicyError` naming ``role`` otherwise."""
     if not isinstance(person, Person):
         raise PolicyError(f"{role} must be a nudeguard.Person, e.g. Person(age=15), got {type(person).__name__}")
     return person
@@ -95,10 +102,6 @@ class Policy:
         """The catalogue in use (``"en"``, ``"de"``)."""
         return self._locale
 
-    @staticmethod
-    def protects(person: Person) -> bool:
-        return _person(person, "person").protected
-
     def opt_in_prompt(self, locale: Optional[str] = None) -> Prompt:
         """The question to show an adult before setting ``Person(age, opted_in=True)``."""
         return opt_in_prompt(locale or self._locale)
@@ -106,11 +109,11 @@ class Policy:
     @staticmethod
     def outgoing_action(sender: Person, sensitive: bool, failed: bool = False) -> Action:
         """``CONFIRM`` for a protected sender whose image is sensitive or could not be checked."""
-        protected = _person(sender, "sender").protected
+        protected = require_person(sender, "sender").protected
         return Action.CONFIRM if protected and (sensitive or failed) else Action.ALLOW
 
     @staticmethod
     def incoming_action(recipient: Person, sensitive: bool, failed: bool = False) -> Action:
         """``VEIL`` for a protected recipient when the image is sensitive or could not be checked."""
-        protected = _person(recipient, "recipient").protected
+        protected = require_person(recipient, "recipient").protected
         return Action.VEIL if protected and (sensitive or failed) else Action.SHOW

@@ -30,10 +30,16 @@ __all__ = [
     "AgeGroup",
     "Prompt",
     "Resource",
+    "SafetyNotice",
     "SafetyWarning",
     "available_locales",
+    "catalogue",
+    "conversation_notice",
+    "opt_in_prompt",
     "resolve_country",
     "resolve_locale",
+    "resources_for",
+    "warning_for",
 ]
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -91,8 +97,28 @@ class Prompt:
 
 
 @dataclass(frozen=True)
-class SafetyWarning:
-    """What a client shows before sending or viewing a sensitive image.
+class SafetyNotice:
+    """What a client shows when something may be wrong: a title, a body, tips and where to get
+    help. Message warnings are notices; image and call warnings are :class:`SafetyWarning`
+    notices, which add two buttons."""
+
+    title: str
+    body: str
+    tips_title: str
+    tips: Tuple[str, ...]
+    """Don't pay, don't send more, stop replying, block, report, keep evidence, talk to someone."""
+    resources: Tuple[Resource, ...]
+    """Removal services for the person's age (Take It Down under 18, StopNCII 18+, both when
+    the age is unknown), the NCMEC CyberTipline, then the helplines and reporting services of
+    the locale's country."""
+    locale: str
+    """The catalogue the texts come from (``"en"``, ``"de"``, ``"es"``, ``"fr"``, ``"it"``, ``"pt"``)."""
+
+
+@dataclass(frozen=True)
+class SafetyWarning(SafetyNotice):
+    """What a client shows before sending or viewing a sensitive image (or while a call's
+    camera is veiled).
 
     Render ``title`` and ``body`` with two buttons: ``cancel_label`` (the safe default, e.g.
     "Don't send" / "Keep hidden") and ``confirm_label`` ("Send anyway" / "View photo").
@@ -101,20 +127,10 @@ class SafetyWarning:
     same screen or one tap away.
     """
 
-    title: str
-    body: str
     confirm_label: str
     cancel_label: str
-    tips_title: str
-    tips: Tuple[str, ...]
-    """Don't pay, don't send more, stop replying, block, report, keep evidence, talk to someone."""
-    resources: Tuple[Resource, ...]
-    """Removal services for the person's age (Take It Down under 18, StopNCII 18+), the NCMEC
-    CyberTipline, then the helplines and reporting services of the locale's country."""
-    locale: str
-    """The catalogue the texts come from (``"en"``, ``"de"``, ``"es"``, ``"fr"``, ``"it"``, ``"pt"``)."""
     confirmation: Optional[Prompt] = None
-    """Incoming images only: the "view anyway?" question asked after ``confirm_label``."""
+    """Incoming images (and a minor's call): the "view anyway?" question asked after ``confirm_label``."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -193,24 +209,34 @@ def resources_for(group: AgeGroup, locale: Optional[str]) -> Tuple[Resource, ...
     return tuple(found)
 
 
-def warning_for(direction: str, group: AgeGroup, locale: Optional[str]) -> SafetyWarning:
-    """The warning for ``direction`` ``"outgoing"`` or ``"incoming"``. Unknown ages get the
-    minor wording; the locale's region picks the country of the helplines."""
+def _notice_fields(entry: Dict[str, str], group: AgeGroup, locale: Optional[str]) -> Dict[str, Any]:
     language = resolve_locale(locale)
     cat = catalogue(language)
-    wording = "adult" if group is AgeGroup.ADULT else "minor"
-    entry = cat[direction][wording]
-    return SafetyWarning(
-        title=entry["title"],
-        body=entry["body"],
-        confirm_label=entry["confirm"],
-        cancel_label=entry["cancel"],
-        tips_title=cat["tips_title"],
-        tips=tuple(cat["tips"][key] for key in TIP_KEYS),
-        resources=resources_for(group, locale),
-        locale=language,
-        confirmation=_prompt(cat["view_anyway"], language) if direction == "incoming" else None,
-    )
+    return dict(title=entry["title"], body=entry["body"], tips_title=cat["tips_title"],
+                tips=tuple(cat["tips"][key] for key in TIP_KEYS), resources=resources_for(group, locale),
+                locale=language)
+
+
+@functools.lru_cache(maxsize=256)
+def warning_for(direction: str, group: AgeGroup, locale: Optional[str]) -> SafetyWarning:
+    """The warning for ``direction`` ``"outgoing"``, ``"incoming"`` or ``"call"`` (built once
+    per direction, age group and locale). Unknown ages get the minor wording; the locale's
+    region picks the country of the helplines."""
+    language = resolve_locale(locale)
+    cat = catalogue(language)
+    entry = cat[direction]["adult" if group is AgeGroup.ADULT else "minor"]
+    confirmation = _prompt(cat["view_anyway"], language) if direction == "incoming" else None
+    return SafetyWarning(**_notice_fields(entry, group, locale), confirm_label=entry["confirm"],
+                         cancel_label=entry["cancel"], confirmation=confirmation)
+
+
+@functools.lru_cache(maxsize=256)
+def conversation_notice(urgent: bool, group: AgeGroup, locale: Optional[str]) -> SafetyNotice:
+    """The notice of a conversation at :attr:`~nudeguard.RiskLevel.WARN` (or ``urgent``),
+    worded for the reader's age group (built once per level, age group and locale)."""
+    cat = catalogue(resolve_locale(locale))
+    entry = cat["conversation"]["urgent" if urgent else "warn"]["adult" if group is AgeGroup.ADULT else "minor"]
+    return SafetyNotice(**_notice_fields(entry, group, locale))
 
 
 def opt_in_prompt(locale: Optional[str]) -> Prompt:
