@@ -28,11 +28,22 @@ def read_version():
 CORE_SOURCES = sorted(
     p.as_posix() for p in Path("native/src").rglob("*.cpp") if p.name != "c_api.cpp"
 )
-# Per-ISA kernels get their target flags; first matching glob wins. NEON is baseline on
-# aarch64, and the x86 sources compile to nothing elsewhere. The target is sysconfig's
-# platform, not the machine running setup.py: a cross build (.ci/aarch64_sdk.sh) sets it.
+# Per-ISA kernels get their target flags from native/isa_flags.txt (shared with CMake); first
+# matching glob wins. NEON is baseline on aarch64, and the x86 sources compile to nothing
+# elsewhere. The target is sysconfig's platform, not the machine running setup.py: a cross
+# build (.ci/aarch64_sdk.sh) sets it.
+ISA_FLAGS_FILE = "native/isa_flags.txt"
 X86 = sysconfig.get_platform().rsplit("-", 1)[-1].lower() in {"x86_64", "amd64", "win32", "i386", "i686"}
-ISA_FLAGS = {"native/src/sse41/*.cpp": ["-msse4.1"], "native/src/avx2/*.cpp": ["-mavx2"]} if X86 else {}
+
+
+def read_isa_flags():
+    """{glob of a kernel folder's sources: its flags} from ISA_FLAGS_FILE."""
+    lines = Path(ISA_FLAGS_FILE).read_text(encoding="utf-8").splitlines()
+    rows = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+    return {f"native/src/{folder}/*.cpp": flags for folder, *flags in rows}
+
+
+ISA_FLAGS = read_isa_flags() if X86 else {}
 MACROS = [("NUDEGUARD_VERSION", f'"{read_version()}"')]
 LIB_NAME = {"darwin": "libnudeguard.dylib", "win32": "nudeguard.dll"}.get(
     sys.platform, "libnudeguard.so"
@@ -40,7 +51,8 @@ LIB_NAME = {"darwin": "libnudeguard.dylib", "win32": "nudeguard.dll"}.get(
 HEADER = "native/include/nudeguard.h"
 # An object is rebuilt when its source, a header or the build settings changed: installing an
 # extra ('.[test]') after '.' reuses the core compiled in build/ instead of compiling it again.
-OBJECT_DEPENDS = sorted(str(p) for p in Path("native").rglob("*.h")) + ["setup.py", "pyproject.toml"]
+OBJECT_DEPENDS = sorted(str(p) for p in Path("native").rglob("*.h"))
+OBJECT_DEPENDS += ["setup.py", "pyproject.toml", ISA_FLAGS_FILE]
 # The bundled classifier and its card live in models/ and ship in nudeguard/models/.
 BUNDLED_MODEL_FILES = ["models/open_nsfw_int8.tflite", "models/open_nsfw_int8.json"]
 

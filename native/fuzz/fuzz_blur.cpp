@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "blur.h"
+#include "kernels.h"
 #include "fuzz_common.h"
 
 namespace {
@@ -20,7 +21,7 @@ double fuzzed_sigma(FuzzedDataProvider& in) {
 std::vector<const nudeguard::BlurKernels*> kernel_sets() {
   std::vector<const nudeguard::BlurKernels*> sets;
   for (nudeguard::Isa isa : nudeguard::supported_isas()) {
-    if (const nudeguard::BlurKernels* k = nudeguard::find_blur_kernels(isa)) sets.push_back(k);
+    sets.push_back(nudeguard::kernels_for(isa)->blur);
   }
   return sets;
 }

@@ -2,6 +2,7 @@
 // padding. The hash and quality must be identical for every kernel set, the dihedral call's
 // first hash must be ng_pdq's, and quality must lie in 0..100.
 #include "fuzz_common.h"
+#include "kernels.h"
 #include "pdq.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nudeguard::Image image{src.bytes.data(), src.width, src.height, src.stride,
                                static_cast<nudeguard::PixelFormat>(src.format)};
   for (nudeguard::Isa isa : nudeguard::supported_isas()) {
-    const nudeguard::PdqResult r = nudeguard::pdq_hash(image, !full_size, true, nudeguard::pdq_kernels_for(isa));
+    const nudeguard::PdqResult r = nudeguard::pdq_hash(image, !full_size, true, nudeguard::kernels_for(isa)->pdq);
     fuzz::require(r.quality == quality, "quality differs between kernel sets", nudeguard::isa_name(isa));
     for (int i = 0; i < 8; ++i) {
       fuzz::require(std::memcmp(r.hash[i].data(), &hashes[i * NG_PDQ_BYTES], NG_PDQ_BYTES) == 0,

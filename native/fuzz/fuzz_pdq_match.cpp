@@ -4,6 +4,7 @@
 #include <bitset>
 
 #include "fuzz_common.h"
+#include "kernels.h"
 #include "pdq.h"
 
 namespace {
@@ -50,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::require(distances[i] == naive_distance(&list[indices[i] * NG_PDQ_BYTES], query.data()), "distance");
   }
   for (nudeguard::Isa isa : nudeguard::supported_isas()) {
-    const nudeguard::PdqKernels* k = nudeguard::pdq_kernels_for(isa);
+    const nudeguard::PdqKernels* k = nudeguard::kernels_for(isa)->pdq;
     const std::vector<nudeguard::PdqMatch> m =
         nudeguard::pdq_match(count ? list.data() : nullptr, count, query.data(), max_distance, k);
     fuzz::require(m.size() == expected.size(), "scan differs between kernel sets", nudeguard::isa_name(isa));

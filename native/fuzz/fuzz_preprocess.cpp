@@ -6,6 +6,7 @@
 
 #include "fuzz_common.h"
 #include "kernels.h"
+#include "preprocess.h"
 
 namespace {
 
@@ -78,10 +79,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<unsigned char> reference(bytes), other(bytes);
   nudeguard::Tensor t = reference_tensor;
   t.data = reference.data();
-  nudeguard::preprocess_with(image, t, options, nudeguard::find_kernels(nudeguard::Isa::Scalar));
+  nudeguard::preprocess_with(image, t, options, nudeguard::scalar::kernel_set.preprocess);
   for (nudeguard::Isa isa : nudeguard::supported_isas()) {
     t.data = other.data();
-    nudeguard::preprocess_with(image, t, options, nudeguard::find_kernels(isa));
+    nudeguard::preprocess_with(image, t, options, nudeguard::kernels_for(isa)->preprocess);
     if (dst_type == NG_TENSOR_FLOAT32) {
       // NaN payloads aside, float outputs must be identical too (no FMA contraction anywhere).
       for (std::size_t i = 0; i < bytes; i += 4) {

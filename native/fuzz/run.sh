@@ -12,8 +12,9 @@ build="$here/../../build/fuzz"
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=(fuzz_probe fuzz_preprocess fuzz_blur fuzz_pdq fuzz_pdq_match fuzz_hash_list)
 
-CC=clang CXX=clang++ cmake -S "$here/.." -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DNUDEGUARD_FUZZ=ON -DNUDEGUARD_SANITIZE=address,undefined > /dev/null
+configure=(-S "$here/.." -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNUDEGUARD_FUZZ=ON)
+configure+=(-DNUDEGUARD_SANITIZE=address,undefined)
+CC=clang CXX=clang++ cmake "${configure[@]}" > /dev/null
 cmake --build "$build" -j2 --target "${targets[@]}"
 
 mkdir -p "$build/artifacts"
@@ -22,10 +23,10 @@ for target in "${targets[@]}"; do
     echo "== $target: ${seconds}s"
     # -timeout: any single input over 10 s is reported as a hang.
     status=0
-    "$build/fuzz/$target" -seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-        -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" \
-        "$build/corpus/$target" "$here/corpus/$target" > "$build/$target.log" 2>&1 || status=$?
-    grep -E "^stat::(number_of_executed_units|peak_rss_mb)|ERROR|INVARIANT|SUMMARY|Test unit written" \
-        "$build/$target.log" || true
+    options=(-seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192)
+    options+=(-print_final_stats=1 -artifact_prefix="$build/artifacts/$target-")
+    "$build/fuzz/$target" "${options[@]}" "$build/corpus/$target" "$here/corpus/$target" > "$build/$target.log" 2>&1 || status=$?
+    summary="^stat::(number_of_executed_units|peak_rss_mb)|ERROR|INVARIANT|SUMMARY|Test unit written"
+    grep -E "$summary" "$build/$target.log" || true
     [ "$status" -eq 0 ] || { tail -n 40 "$build/$target.log" >&2; echo "$target failed" >&2; exit 1; }
 done

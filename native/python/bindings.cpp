@@ -15,6 +15,7 @@
 #include "../src/blur.h"
 #include "../src/core.h"
 #include "../src/hash_list.h"
+#include "../src/kernels.h"
 #include "../src/pdq.h"
 #include "../src/probe.h"
 
@@ -144,18 +145,24 @@ nudeguard::BlurImage blur_image_of(const py::object& obj, const char* name, bool
           checked_side(h, "height"), stride, c};
 }
 
+// The kernel set an isa= argument pins (the bindings' per-call counterpart of
+// NUDEGUARD_FORCE_ISA), nullptr without one; `family` names the caller in the error.
+const nudeguard::KernelSet* kernels_named(const std::optional<std::string>& isa, const char* family) {
+  if (!isa) return nullptr;
+  for (nudeguard::Isa i : {nudeguard::Isa::Scalar, nudeguard::Isa::Sse41, nudeguard::Isa::Avx2,
+                           nudeguard::Isa::Neon}) {
+    if (*isa != nudeguard::isa_name(i)) continue;
+    if (const nudeguard::KernelSet* set = nudeguard::kernels_for(i)) return set;
+  }
+  throw py::value_error(std::string(family) + " kernel set " + *isa + " is not available here");
+}
+
 void blur(const py::object& src, const py::object& dst, double sigma, int threads,
           std::optional<std::string> isa) {
   const nudeguard::BlurImage s = blur_image_of(src, "src", false);
   const nudeguard::BlurImage d = blur_image_of(dst, "dst", true);
-  const nudeguard::BlurKernels* kernels = nullptr;
-  if (isa) {
-    for (nudeguard::Isa i : {nudeguard::Isa::Scalar, nudeguard::Isa::Sse41, nudeguard::Isa::Avx2,
-                             nudeguard::Isa::Neon}) {
-      if (*isa == nudeguard::isa_name(i)) kernels = nudeguard::find_blur_kernels(i);
-    }
-    if (!kernels) throw py::value_error("blur kernel set " + *isa + " is not available here");
-  }
+  const nudeguard::KernelSet* set = kernels_named(isa, "blur");
+  const nudeguard::BlurKernels* kernels = set ? set->blur : nullptr;
   py::gil_scoped_release release;
   nudeguard::blur(s, d, sigma, threads, kernels);
 }
@@ -169,14 +176,8 @@ void veil(const py::object& src, const py::object& dst, double sigma, int thread
 
 
 const nudeguard::PdqKernels* pdq_kernels_named(const std::optional<std::string>& isa) {
-  if (!isa) return nullptr;
-  for (nudeguard::Isa i : {nudeguard::Isa::Scalar, nudeguard::Isa::Sse41, nudeguard::Isa::Avx2,
-                           nudeguard::Isa::Neon}) {
-    if (*isa == nudeguard::isa_name(i)) {
-      if (const nudeguard::PdqKernels* k = nudeguard::pdq_kernels_for(i)) return k;
-    }
-  }
-  throw py::value_error("PDQ kernel set " + *isa + " is not available here");
+  const nudeguard::KernelSet* set = kernels_named(isa, "PDQ");
+  return set ? set->pdq : nullptr;
 }
 
 py::tuple pdq_hash(const py::object& src_obj, PixelFormat format, bool reference_resize,

@@ -38,25 +38,12 @@
 
 #include "blur.h"
 #include "core.h"
-#include "isa.h"
+#include "kernels.h"
 
 namespace nudeguard {
 namespace {
 
 [[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
-
-// Blur kernel sets, best first, ending with the reference; the library-wide ISA choice
-// (isa.h) picks among them.
-constexpr IsaVariant<BlurKernels> kBlurVariants[] = {
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-    {Isa::Avx2, &avx2::blur_kernels},
-    {Isa::Sse41, &sse41::blur_kernels},
-#endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-    {Isa::Neon, &neon::blur_kernels},
-#endif
-    {Isa::Scalar, &scalar::blur_kernels},
-};
 
 // ---------------------------------------------------------------------------------------
 // Geometry helpers
@@ -436,18 +423,6 @@ constexpr double kVeilWorkSigma = 4.0;
 // ---------------------------------------------------------------------------------------
 // Public entry points
 
-const BlurKernels& active_blur_kernels() {
-  static const BlurKernels& kernels = select_variant(kBlurVariants);
-  return kernels;
-}
-
-const BlurKernels* find_blur_kernels(Isa isa) {
-  for (Isa s : supported_isas()) {
-    if (s == isa) return find_variant(kBlurVariants, isa);
-  }
-  return nullptr;
-}
-
 BlurCoefs blur_coefs(double sigma) {
   if (!(sigma > 0.0) || !std::isfinite(sigma)) fail("sigma must be finite and > 0");
   using cd = std::complex<double>;
@@ -505,7 +480,7 @@ void blur(const BlurImage& src, const BlurImage& dst, double sigma, int threads,
     fail("sigma must be finite and >= 0, got " + std::to_string(sigma));
   }
   if (sigma > 1e6) fail("sigma " + std::to_string(sigma) + " is above the limit of 1e6");
-  const BlurKernels& k = kernels ? *kernels : active_blur_kernels();
+  const BlurKernels& k = kernels ? *kernels : *active_kernels().blur;
   if (sigma == 0.0) return copy_image(src, dst);
   const BlurCoefs coefs = blur_coefs(sigma);
   const int t = thread_count(threads, std::int64_t(src.width) * src.height);

@@ -1,16 +1,14 @@
 // ISA-free declarations of the Gaussian blur: a recursive (IIR) filter whose cost per pixel
-// does not depend on sigma. Each kernel set (scalar/, sse41/, avx2/, neon/, compiled with its
-// own target flags) fills one BlurKernels table; the scalar set is the reference and every
-// SIMD set must match it bit for bit (same float operations in the same order, no FMA
-// contraction: the blur sources are compiled with -ffp-contract=off).
+// does not depend on sigma. Each ISA's kernel set (kernels.h) fills one BlurKernels table; the
+// scalar table is the reference and every SIMD table must match it bit for bit (same float
+// operations in the same order, no FMA contraction: the sources are compiled with
+// -ffp-contract=off).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "isa.h"
 
 namespace nudeguard {
 
@@ -60,36 +58,13 @@ struct BlurKernels {
                         std::int64_t stride);
 };
 
-namespace scalar {
-extern const BlurKernels blur_kernels;
-}
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-namespace sse41 {
-extern const BlurKernels blur_kernels;
-}
-namespace avx2 {
-extern const BlurKernels blur_kernels;
-}
-#endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-namespace neon {
-extern const BlurKernels blur_kernels;
-}
-#endif
-
-// Kernel set for the blur chosen by the library-wide ISA choice (isa.h; std::runtime_error
-// if NUDEGUARD_FORCE_ISA is unusable).
-const BlurKernels& active_blur_kernels();
-// One specific set, for tests against the reference; nullptr if this build or CPU lacks it.
-const BlurKernels* find_blur_kernels(Isa isa);
-
 // Filter coefficients for sigma (> 0, finite).
 BlurCoefs blur_coefs(double sigma);
 
 // Gaussian blur with reflect-101 borders (like cv2.BORDER_REFLECT_101) of src into dst
 // (same size and channels; dst may be src with the same stride, otherwise they must not
 // overlap). sigma 0 copies. threads: 0 picks up to the hardware's count; the result does not
-// depend on it. kernels: null uses active_blur_kernels(). Throws std::invalid_argument.
+// depend on it. kernels: null uses active_kernels().blur. Throws std::invalid_argument.
 void blur(const BlurImage& src, const BlurImage& dst, double sigma, int threads = 0,
           const BlurKernels* kernels = nullptr);
 

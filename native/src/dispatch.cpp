@@ -1,11 +1,25 @@
+// The one dispatch (kernels.h): which ISA this CPU runs, NUDEGUARD_FORCE_ISA, and the kernel
+// set of each ISA this build has, best first.
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
-#include "isa.h"
+#include "core.h"
 #include "kernels.h"
 
 namespace nudeguard {
 namespace {
+
+constexpr const KernelSet* kKernelSets[] = {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+    &avx2::kernel_set,
+    &sse41::kernel_set,
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+    &neon::kernel_set,
+#endif
+    &scalar::kernel_set,
+};
 
 constexpr Isa kAllIsas[] = {Isa::Avx2, Isa::Sse41, Isa::Neon, Isa::Scalar};
 
@@ -35,16 +49,14 @@ std::string join(const std::vector<Isa>& isas) {
   return out;
 }
 
-Isa choose() {
-  const char* env = std::getenv("NUDEGUARD_FORCE_ISA");
+const KernelSet& choose() {
   const std::vector<Isa> supported = supported_isas();
-  if (env == nullptr || *env == '\0') return supported.front();
+  const char* env = std::getenv("NUDEGUARD_FORCE_ISA");
+  if (env == nullptr || *env == '\0') return *kernels_for(supported.front());
   const std::string forced = env;
   for (Isa isa : kAllIsas) {
     if (forced != isa_name(isa)) continue;
-    for (Isa s : supported) {
-      if (s == isa) return isa;
-    }
+    if (const KernelSet* set = kernels_for(isa)) return *set;
     throw std::runtime_error("NUDEGUARD_FORCE_ISA=\"" + forced +
                              "\" is not available in this build on this CPU; available: " +
                              join(supported));
@@ -53,18 +65,6 @@ Isa choose() {
                            "\" is not a known kernel set; expected one of avx2, sse41, neon, "
                            "scalar, or unset for the best available");
 }
-
-// Preprocessing kernel sets, best first; SIMD sets live in src/<isa>/ with their own flags.
-constexpr IsaVariant<Kernels> kPreprocessVariants[] = {
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-    {Isa::Avx2, &avx2::kernels},
-    {Isa::Sse41, &sse41::kernels},
-#endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-    {Isa::Neon, &neon::kernels},
-#endif
-    {Isa::Scalar, &scalar::kernels},
-};
 
 }  // namespace
 
@@ -77,38 +77,28 @@ const char* isa_name(Isa isa) {
   }
 }
 
-bool isa_includes(Isa outer, Isa inner) {
-  if (outer == inner || inner == Isa::Scalar) return true;
-  return outer == Isa::Avx2 && inner == Isa::Sse41;
-}
-
 std::vector<Isa> supported_isas() {
   std::vector<Isa> isas;
-  for (Isa isa : kAllIsas) {
-    if (cpu_supports(isa)) isas.push_back(isa);
+  for (const KernelSet* set : kKernelSets) {
+    if (cpu_supports(set->isa)) isas.push_back(set->isa);
   }
   return isas;
 }
 
-Isa chosen_isa() {
-  // A throwing initializer leaves the static uninitialized, so every call reports the error.
-  static const Isa isa = choose();
-  return isa;
-}
-
-const Kernels& active_kernels() {
-  static const Kernels& kernels = select_variant(kPreprocessVariants);
-  return kernels;
-}
-
-const Kernels* find_kernels(Isa isa) {
-  for (Isa s : supported_isas()) {
-    if (s == isa) return find_variant(kPreprocessVariants, isa);
+const KernelSet* kernels_for(Isa isa) {
+  for (const KernelSet* set : kKernelSets) {
+    if (set->isa == isa) return cpu_supports(isa) ? set : nullptr;
   }
   return nullptr;
 }
 
-const char* isa() { return isa_name(chosen_isa()); }
+const KernelSet& active_kernels() {
+  // A throwing initializer leaves the static uninitialized, so every call reports the error.
+  static const KernelSet& set = choose();
+  return set;
+}
+
+const char* isa() { return isa_name(active_kernels().isa); }
 
 std::vector<std::string> available_isas() {
   std::vector<std::string> names;

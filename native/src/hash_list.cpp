@@ -1,3 +1,4 @@
+// The PDQ hash-list parser declared in hash_list.h.
 #include "hash_list.h"
 
 #include <algorithm>

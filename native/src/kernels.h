@@ -1,105 +1,57 @@
-// ISA-free declarations of the preprocessing kernels. Each kernel set (scalar/, sse41/,
-// avx2/, neon/, compiled with their own target flags) fills one Kernels table; the scalar set
-// is the reference the others are tested against (native/tests/test_kernels.cpp,
-// tests/test_kernels_per_isa.py) and must match bit for bit.
+// The kernel sets and their one dispatch. Each ISA target (scalar/, sse41/, avx2/, neon/, each
+// compiled with its own flags from native/isa_flags.txt) provides one KernelSet covering
+// preprocessing, blur and PDQ; the library runs the set of one ISA, chosen once per process:
+// the best this build and CPU support, or the one NUDEGUARD_FORCE_ISA names. The scalar set
+// is the reference every other set must match bit for bit (native/tests/test_*_kernels.cpp).
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
+#include <string>
 #include <vector>
-
-#include "core.h"
-#include "isa.h"
 
 namespace nudeguard {
 
-// Fixed-point weights sum to 1 << kWeightBits; 14 bits keep 1.0 representable in int16.
-constexpr int kWeightBits = 14;
-// Horizontal results are kept as value << kRowBits (at most 255 << 7, fits int16).
-constexpr int kRowBits = 7;
+struct PreprocessKernels;  // preprocess.h
+struct BlurKernels;        // blur.h
+struct PdqKernels;         // pdq.h
 
-// Resampling along one axis, restricted to the outputs kept by the crop. Output i reads
-// source pixels first[i] .. first[i] + (begin[i+1] - begin[i]) - 1 with the weights
-// starting at begin[i]; all weights are non-negative and sum to 1 per output.
-struct Axis {
-  int size = 0;  // kept outputs
-  int taps = 0;  // largest number of sources of one output
-  std::vector<std::int32_t> first;
-  std::vector<std::int32_t> begin;  // size + 1 entries
-  std::vector<float> weight;
-  std::vector<std::int16_t> qweight;
+enum class Isa { Scalar, Sse41, Avx2, Neon };
 
-  // The same weights in fixed-size blocks for SIMD sets: output i has `padded` (= taps
-  // rounded up to a multiple of kPadTaps) entries at i * padded, zeros after its own taps.
-  // Sources first[0] .. first[0] + span - 1 feed the kept outputs.
-  int padded = 0;
-  int span = 0;
-  std::vector<float> pweight;
-  std::vector<std::int16_t> pqweight;
+const char* isa_name(Isa isa);
+
+// One ISA target's kernels. A family without its own variant for a target uses the
+// reference's (sse41 has no PDQ kernels of its own).
+struct KernelSet {
+  Isa isa;
+  const PreprocessKernels* preprocess;
+  const BlurKernels* blur;
+  const PdqKernels* pdq;
 };
 
-// Block of taps the SIMD sets read at once (8 int16 = one 128-bit vector).
-constexpr int kPadTaps = 8;
-
-// Bytes of the scratch buffer a horizontal pass over axis x may use (the caller owns it,
-// so kernels stay reentrant); 64-byte aligned.
-std::size_t hpass_work_bytes(const Axis& x);
-
-struct Kernels {
-  const char* name;
-
-  // One source row -> 3 channels per kept column, in tensor order: channel c of a pixel
-  // is byte chan[c] of it, pixels are src_channels bytes apart. `work` is
-  // hpass_work_bytes(x) bytes of scratch (the scalar reference ignores it).
-  void (*hpass_q)(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
-                  std::int16_t* out, void* work);
-  void (*hpass_f)(const std::uint8_t* row, const Axis& x, int src_channels, const int chan[3],
-                  float* out, void* work);
-
-  // acc[k] += w * row[k] for k < n.
-  void (*vacc_q)(std::int32_t* acc, const std::int16_t* row, std::int16_t w, int n);
-  void (*vacc_f)(float* acc, const float* row, float w, int n);
-
-  // One finished row of n = width * 3 values to the tensor.
-  void (*store_q_u8)(const std::int32_t* acc, int n, std::uint8_t* out);
-  void (*store_f_u8)(const float* acc, int n, const float mul[3], const float add[3],
-                     std::uint8_t* out);
-  void (*store_f_i8)(const float* acc, int n, const float mul[3], const float add[3],
-                     std::int8_t* out);
-  void (*store_f_f32)(const float* acc, int n, const float mul[3], const float add[3],
-                      float* out);
-};
+// Compiled into this build and supported by this CPU, best first.
+std::vector<Isa> supported_isas();
+// The set that runs: chosen once per process; throws std::runtime_error if
+// NUDEGUARD_FORCE_ISA is unknown or unsupported here (a silently ignored override would make
+// CI test other kernels than it claims).
+const KernelSet& active_kernels();
+// The set of `isa`, or nullptr if this build or CPU lacks it (tests, and the bindings'
+// per-call isa= argument).
+const KernelSet* kernels_for(Isa isa);
 
 namespace scalar {
-extern const Kernels kernels;
+extern const KernelSet kernel_set;
 }
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 namespace sse41 {
-extern const Kernels kernels;
-// Also in the AVX2 set: one tensor row per call, where wider vectors gain nothing.
-void store_q_u8(const std::int32_t* acc, int n, std::uint8_t* out);
-void store_f_u8(const float* acc, int n, const float mul[3], const float add[3], std::uint8_t* out);
-void store_f_i8(const float* acc, int n, const float mul[3], const float add[3], std::int8_t* out);
-void store_f_f32(const float* acc, int n, const float mul[3], const float add[3], float* out);
+extern const KernelSet kernel_set;
 }
 namespace avx2 {
-extern const Kernels kernels;
+extern const KernelSet kernel_set;
 }
 #endif
 #if defined(__aarch64__) || defined(_M_ARM64)
 namespace neon {
-extern const Kernels kernels;
+extern const KernelSet kernel_set;
 }
 #endif
-
-// Chosen once per process; throws std::runtime_error if NUDEGUARD_FORCE_ISA is unusable.
-const Kernels& active_kernels();
-// The kernel set built for `isa`, or nullptr if this build or CPU lacks it; for tests that
-// compare every set with the scalar reference.
-const Kernels* find_kernels(Isa isa);
-
-// preprocess() with an explicit kernel set (tests); nullptr means active_kernels().
-void preprocess_with(const Image& src, const Tensor& dst, const Options& options,
-                     const Kernels* kernels);
 
 }  // namespace nudeguard

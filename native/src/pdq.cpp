@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels.h"
 #include "pdq.h"
 
 #if defined(__linux__)
@@ -23,16 +24,6 @@ namespace nudeguard {
 namespace {
 
 [[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
-
-constexpr IsaVariant<PdqKernels> kPdqVariants[] = {
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-    {Isa::Avx2, &avx2::pdq_kernels},
-#endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-    {Isa::Neon, &neon::pdq_kernels},
-#endif
-    {Isa::Scalar, &scalar::pdq_kernels},
-};
 
 constexpr int kMinHashable = 5;  // pdqhashing.cpp MIN_HASHABLE_DIM
 
@@ -277,28 +268,6 @@ void channel_offsets(PixelFormat f, int& cn, int& r, int& g, int& b) {
 
 }  // namespace
 
-const PdqKernels& active_pdq_kernels() {
-  static const PdqKernels& kernels = select_variant(kPdqVariants);
-  return kernels;
-}
-
-const PdqKernels* find_pdq_kernels(Isa isa) {
-  for (Isa s : supported_isas()) {
-    if (s == isa) return find_variant(kPdqVariants, isa);
-  }
-  return nullptr;
-}
-
-const PdqKernels* pdq_kernels_for(Isa isa) {
-  for (Isa s : supported_isas()) {
-    if (s != isa) continue;
-    for (const IsaVariant<PdqKernels>& v : kPdqVariants) {
-      if (isa_includes(isa, v.isa)) return v.table;
-    }
-  }
-  return nullptr;
-}
-
 const float* pdq_dct_matrix() {
   static const std::vector<float> matrix = [] {
     std::vector<float> d(16 * 64);
@@ -331,7 +300,7 @@ PdqResult pdq_hash(const Image& image, bool reference_resize, bool dihedral,
     fail("stride " + std::to_string(image.stride) + " is smaller than width*channels " +
          std::to_string(std::int64_t(image.width) * cn));
   }
-  const PdqKernels& k = kernels ? *kernels : active_pdq_kernels();
+  const PdqKernels& k = kernels ? *kernels : *active_kernels().pdq;
   PdqResult result{};
   const bool resize = reference_resize &&
                       (image.width > kPdqReferenceSide || image.height > kPdqReferenceSide);
@@ -394,7 +363,7 @@ std::vector<PdqMatch> pdq_match(const std::uint8_t* hashes, std::size_t count,
   if (max_distance < 0 || max_distance > 256) {
     fail("max_distance " + std::to_string(max_distance) + " is out of range 0..256");
   }
-  const PdqKernels& k = kernels ? *kernels : active_pdq_kernels();
+  const PdqKernels& k = kernels ? *kernels : *active_kernels().pdq;
   std::uint64_t q[4];
   std::memcpy(q, query, sizeof q);
   std::vector<PdqMatch> matches;

@@ -1,8 +1,8 @@
 // ISA-free declarations of PDQ, Meta's perceptual hash (ThreatExchange pdq/cpp), and of the
-// Hamming scan that matches PDQ hashes against a list. Each kernel set (scalar/, avx2/,
-// neon/, compiled with their own target flags) fills one PdqKernels table; the scalar set is the
-// reference and every SIMD set must match it bit for bit: the same float operations in the
-// same order, no FMA contraction (-ffp-contract=off), divisions kept as divisions.
+// Hamming scan that matches PDQ hashes against a list. Each ISA's kernel set (kernels.h)
+// points to one PdqKernels table; the scalar table is the reference and every SIMD table must
+// match it bit for bit: the same float operations in the same order, no FMA contraction
+// (-ffp-contract=off), divisions kept as divisions.
 //
 // The hash follows the reference exactly:
 //   luma   float32 of the double-precision sum 0.299 R + 0.587 G + 0.114 B (what the pdqhash
@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "core.h"
-#include "isa.h"
 
 namespace nudeguard {
 
@@ -61,27 +60,6 @@ struct PdqKernels {
   std::size_t (*scan)(const std::uint64_t* hashes, std::size_t n, const std::uint64_t q[4],
                       int max_distance, std::uint32_t* idx, std::uint16_t* dist);
 };
-
-namespace scalar {
-extern const PdqKernels pdq_kernels;
-}
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-namespace avx2 {
-extern const PdqKernels pdq_kernels;
-}
-#endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-namespace neon {
-extern const PdqKernels pdq_kernels;
-}
-#endif
-
-const PdqKernels& active_pdq_kernels();
-// One specific set, for tests against the reference; nullptr if this build or CPU lacks it.
-const PdqKernels* find_pdq_kernels(Isa isa);
-// The set that runs when `isa` is the library-wide choice (the best one it includes);
-// nullptr if this build or CPU lacks `isa`.
-const PdqKernels* pdq_kernels_for(Isa isa);
 
 // The 64-point DCT matrix rows 1..16 (16 x 64, row-major), computed as the reference does.
 const float* pdq_dct_matrix();

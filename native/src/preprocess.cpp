@@ -1,3 +1,5 @@
+// Preprocessing driver (core.h preprocess): checks, the resampling axes (weights, crop),
+// channel order and normalization, then rows through the active kernel set (preprocess.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -5,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels.h"
+#include "preprocess.h"
 
 namespace nudeguard {
 namespace {
@@ -194,7 +196,7 @@ void preprocess(const Image& src, const Tensor& dst, const Options& options) {
 }
 
 void preprocess_with(const Image& src, const Tensor& dst, const Options& options,
-                     const Kernels* kernels) {
+                     const PreprocessKernels* kernels) {
   if (src.data == nullptr) fail("src is NULL");
   if (dst.data == nullptr) fail("dst is NULL");
   check_side("width", src.width);
@@ -229,7 +231,7 @@ void preprocess_with(const Image& src, const Tensor& dst, const Options& options
     const bool swap = is_rgb_order(src.format) != (dst.order == PixelFormat::RGB);
     for (int c = 0; c < 3; ++c) chan[c] = swap ? 2 - c : c;
   }
-  const Kernels& k = kernels ? *kernels : active_kernels();
+  const PreprocessKernels& k = kernels ? *kernels : *active_kernels().preprocess;
   const Axis x = make_axis(src.width, rw, (rw - dst.width) / 2, dst.width);
   const Axis y = make_axis(src.height, rh, (rh - dst.height) / 2, dst.height);
   const std::size_t row_stride = std::size_t(dst.width) * 3;

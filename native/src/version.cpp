@@ -1,3 +1,4 @@
+// The library version, defined by the build from pyproject.toml (the one place it lives).
 #include "core.h"
 
 #ifndef NUDEGUARD_VERSION

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "../src/isa.h"
 #include "check.h"
 #include "../src/kernels.h"
+#include "../src/preprocess.h"
 
 namespace ng = nudeguard;
 
@@ -72,7 +72,7 @@ Case random_case(int round) {
   return k;
 }
 
-std::vector<std::uint8_t> run(const Case& k, const ng::Kernels* kernels, const std::uint8_t* src) {
+std::vector<std::uint8_t> run(const Case& k, const ng::PreprocessKernels* kernels, const std::uint8_t* src) {
   const ng::Image image{src, k.width, k.height, k.stride, static_cast<ng::PixelFormat>(k.format)};
   const std::size_t bytes = ng::tensor_bytes(k.tensor_w, k.tensor_h, static_cast<ng::TensorType>(k.type));
   std::vector<std::uint8_t> out(bytes + 16, 0xAB);
@@ -87,22 +87,22 @@ std::vector<std::uint8_t> run(const Case& k, const ng::Kernels* kernels, const s
   return out;
 }
 
-void test_pipeline(const ng::Kernels& set, int rounds) {
+void test_pipeline(const ng::PreprocessKernels& set, int rounds) {
   for (int r = 0; r < rounds; ++r) {
     const Case k = random_case(r);
     const int channels = k.format == 4 ? 1 : k.format >= 2 ? 4 : 3;
     const std::size_t bytes = std::size_t(k.stride) * (k.height - 1) + std::size_t(k.width) * channels;
     Buffer src(bytes, k.offset);
     for (std::size_t i = 0; i < bytes; ++i) src.data[i] = static_cast<std::uint8_t>(rng());
-    const std::vector<std::uint8_t> want = run(k, &ng::scalar::kernels, src.data);
+    const std::vector<std::uint8_t> want = run(k, ng::scalar::kernel_set.preprocess, src.data);
     const std::vector<std::uint8_t> got = run(k, &set, src.data);
     CHECK(want == got, "%s: pipeline differs from scalar: %s", set.name, describe(k).c_str());
   }
 }
 
 // The row kernels alone, at every length up to 80 and unaligned addresses.
-void test_row_kernels(const ng::Kernels& set) {
-  const ng::Kernels& ref = ng::scalar::kernels;
+void test_row_kernels(const ng::PreprocessKernels& set) {
+  const ng::PreprocessKernels& ref = *ng::scalar::kernel_set.preprocess;
   for (int n = 0; n <= 80; ++n) {
     const int off = uniform(0, 3);
     std::vector<std::int16_t> row(n + 4);
@@ -159,9 +159,8 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 300;
   int compared = 0;
   for (ng::Isa isa : ng::supported_isas()) {
-    if (isa == ng::Isa::Scalar) continue;
-    const ng::Kernels* set = ng::find_kernels(isa);
-    if (set == nullptr) continue;  // supported by the CPU, but this family has no such set
+    const ng::PreprocessKernels* set = ng::kernels_for(isa)->preprocess;
+    if (set == ng::scalar::kernel_set.preprocess) continue;
     std::printf("comparing %s with scalar\n", set->name);
     test_row_kernels(*set);
     test_pipeline(*set, rounds);
@@ -169,5 +168,5 @@ int main(int argc, char** argv) {
   }
   // The active set (NUDEGUARD_FORCE_ISA) is one of them or scalar itself.
   std::printf("%d kernel sets compared with scalar\n", compared);
-  return check_summary("test_kernels", ng::active_kernels().name);
+  return check_summary("test_kernels", ng::active_kernels().preprocess->name);
 }

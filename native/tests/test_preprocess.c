@@ -217,8 +217,7 @@ static void test_errors(void) {
 
   h = ng_create(NUDEGUARD_ABI_VERSION);
   CHECK(h != NULL && strcmp(ng_error_string(h), "") == 0, "fresh handle has no error");
-#define PRE(src_, w, ht, stride, fmt, dst_, dw, dh, dfmt, dtype) \
-  ng_preprocess(h, src_, w, ht, stride, fmt, dst_, dw, dh, dfmt, dtype)
+#define PRE(src_, w, ht, stride, fmt, dst_, dw, dh, dfmt, dtype) ng_preprocess(h, src_, w, ht, stride, fmt, dst_, dw, dh, dfmt, dtype)
   expect_error(PRE(NULL, 4, 4, 12, NG_PIXEL_RGB8, dst, 4, 4, NG_PIXEL_RGB8, NG_TENSOR_UINT8),
                h, "ng_preprocess(): src is NULL");
   expect_error(PRE(src, 4, 4, 12, NG_PIXEL_RGB8, NULL, 4, 4, NG_PIXEL_RGB8, NG_TENSOR_UINT8),

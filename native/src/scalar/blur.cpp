@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "../blur.h"
+#include "reference.h"
 
 namespace nudeguard {
 namespace scalar {

@@ -1,9 +1,10 @@
-// Portable reference kernels: every tail and every shape is handled here, so SIMD sets
-// can defer to the same arithmetic and be compared against it bit for bit.
+// The scalar kernel set, always built: the preprocessing reference kernels here, the blur's
+// and PDQ's in blur.cpp and pdq.cpp. Every tail and every shape is handled, so SIMD sets can
+// defer to the same arithmetic and are compared against it bit for bit.
 #include <algorithm>
 #include <cmath>
 
-#include "../kernels.h"
+#include "reference.h"
 
 namespace nudeguard {
 namespace scalar {
@@ -75,10 +76,12 @@ void store_f_f32(const float* acc, int n, const float mul[3], const float add[3]
 
 }  // namespace
 
-const Kernels kernels = {
+const PreprocessKernels preprocess_kernels = {
     "scalar",   hpass_q, hpass_f, vacc_q, vacc_f, store_q_u8, store_f_int<std::uint8_t, 0, 255>,
     store_f_int<std::int8_t, -128, 127>, store_f_f32,
 };
+
+const KernelSet kernel_set = {Isa::Scalar, &preprocess_kernels, &blur_kernels, &pdq_kernels};
 
 }  // namespace scalar
 }  // namespace nudeguard

@@ -2,7 +2,7 @@
 // every SIMD set reproduces bit for bit.
 #include <cstring>
 
-#include "../pdq.h"
+#include "reference.h"
 
 namespace nudeguard {
 namespace scalar {

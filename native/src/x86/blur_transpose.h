@@ -1,7 +1,8 @@
 // The horizontal pass's block transposes for 8 rows of 3- or 4-byte pixels with 128-bit
-// shuffles (SSSE3 pshufb and SSE2 unpacks), shared by the x86 kernel sets the way simdjson
-// shares generic code: each ISA source includes this file inside its own namespace, after
-// the intrinsics headers, so it is compiled once per target (VEX-encoded in avx2/). Pure
+// shuffles (SSSE3 pshufb and SSE2 unpacks), shared by the x86 kernel sets (BlurKernels::
+// rows_to_steps, steps_to_rows): sse41/kernels.cpp and avx2/kernels.cpp include this file
+// inside their own namespace, after the intrinsics headers, so it is compiled once per target
+// (VEX-encoded in avx2/). Pure
 // byte moves: the results equal the scalar reference's (scalar/blur.cpp) by construction.
 // Blocks of other heights or channel counts, and the pixels after the last full group of 8,
 // go to the reference.
@@ -11,9 +12,6 @@
 // into 8 steps of two vectors (rows 0-3 and 4-7 of one pixel), which pack back to 3-byte
 // pixels. Loads and stores touch exactly the group's bytes, so neighbouring blocks (other
 // threads) and the ends of rows are never read or written past.
-#ifndef NG_BLUR_TRANSPOSE_X86_BODY
-#define NG_BLUR_TRANSPOSE_X86_BODY
-
 // 4x4 transpose of 32-bit words.
 inline void transpose4(__m128i& r0, __m128i& r1, __m128i& r2, __m128i& r3) {
   const __m128i t0 = _mm_unpacklo_epi32(r0, r1), t1 = _mm_unpackhi_epi32(r0, r1);
@@ -128,5 +126,3 @@ void steps_to_rows(const std::uint8_t* t, int rows, int width, int cn, std::uint
                                        dst + std::ptrdiff_t(x0) * cn, stride);
   }
 }
-
-#endif  // NG_BLUR_TRANSPOSE_X86_BODY
