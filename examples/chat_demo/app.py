@@ -5,12 +5,17 @@
 Picking a photo runs ``check_outgoing`` (a sensitive one brings up the speed bump), a
 received photo runs ``check_incoming`` (veiled, with "view", block, report and help), chat
 text runs through a ``ConversationMonitor`` (sextortion warnings, in the reader's language),
-and the adult is asked before protection is turned on. The nudeguard calls are in
-``client_hooks.py``; the page (``static/``) renders what this server's API returns, one pane
-per person, so a pane can grow a part (a video call) without touching the others.
+and the adult is asked before protection is turned on. A video call sends the caller's
+camera through a ``CallGuard``: the page posts its camera frames as JPEGs (ten a second),
+the other pane shows what would be transmitted (each frame as it is, or veiled) and the
+caller's pane the warning when the camera is veiled. The nudeguard calls are in
+``client_hooks.py`` (the chat's) and ``call_hooks.py`` (the call's); the page (``static/``)
+renders what this server's API returns, one pane per person, so a pane can grow a part
+without touching the others.
 
 Privacy as in a real client: photos live in this process's memory only and are gone when
-it stops. Photos arrive as raw request bodies rather than multipart forms because werkzeug
+it stops; of a call, only the newest transmitted frame is kept, until hang-up. Photos and
+camera frames arrive as raw request bodies rather than multipart forms because werkzeug
 spools multipart uploads over 500 KB to a temporary file.
 """
 
@@ -21,13 +26,16 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+import cv2
+import numpy as np
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
 import nudeguard
-from nudeguard import Person
+from nudeguard import CallFrame, CallGuard, Person
 
+import call_hooks
 import client_hooks
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -54,6 +62,34 @@ class Message:
     message was written in."""
 
 
+@dataclass(frozen=True, eq=False)
+class CallStep:
+    """One camera frame through the call guard, as ``create_app``'s ``call_observer`` sees it."""
+
+    camera_frame: np.ndarray
+    """The caller's frame as decoded (BGR)."""
+    timestamp_ms: int
+    checks_before: int
+    """The guard's check results (``CallGuard.checks``) before this frame went in ..."""
+    checks_after: int
+    """... and right after: the check in progress then (if any) and the checks of this frame
+    or later ones are counted after this."""
+    released: List[CallFrame]
+    """What left the guard on this frame: the frames to transmit, oldest first."""
+
+
+@dataclass
+class Call:
+    """A video call: the caller's camera, checked, goes to the other person."""
+
+    caller: str
+    guard: CallGuard
+    transmitted: Optional[bytes] = None
+    """The newest frame that left the guard, as JPEG: what the other person's screen shows."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """``CallGuard.process`` is called from one thread at a time."""
+
+
 @dataclass
 class ChatRoom:
     """The two users' conversation, held in memory only."""
@@ -72,6 +108,8 @@ class ChatRoom:
     ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
     seen_by: Dict[Tuple[int, Person, str], Tuple[Dict[str, Any], Optional[bytes]]] = field(default_factory=dict)
     """``received_photo`` results by message, recipient (age, opt-in) and language."""
+    call: Optional[Call] = None
+    """The call in progress: one at a time."""
 
     def __post_init__(self) -> None:
         self.monitors = {(name, locale): nudeguard.ConversationMonitor(locale=locale, age=person.age, user=name)
@@ -89,6 +127,21 @@ class ChatRoom:
             self.seen_by[key] = client_hooks.received_photo(self.guard, message.photo, self.people[user], locale)
         return self.seen_by[key]
 
+    def hang_up(self) -> None:
+        with self.lock:
+            call, self.call = self.call, None
+        if call is not None:
+            with call.lock:
+                call.guard.close()
+
+    def call_view(self, user: str) -> Optional[Dict[str, Any]]:
+        call = self.call
+        if call is None:
+            return None
+        if call.caller != user:
+            return {"mine": False}
+        return dict(call_hooks.call_status(call.guard), mine=True)
+
     def view(self, message: Message, user: str, locale: str) -> Dict[str, Any]:
         item: Dict[str, Any] = {"id": message.id, "mine": message.sender == user,
                                 "sender": USERS[message.sender][0], "text": message.text}
@@ -105,8 +158,10 @@ class ChatRoom:
         return item
 
 
-def create_app(guard: nudeguard.Guard) -> Flask:
-    """The demo's web app, checking with ``guard`` (which the caller closes)."""
+def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[CallStep], None]] = None) -> Flask:
+    """The demo's web app, checking photos with ``guard`` (which the caller closes).
+    ``call_observer`` sees every camera frame of a call and what the call guard released on
+    it (tests check what was transmitted with it); a real client has no such hook."""
     room = ChatRoom(guard)
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_PHOTO_BYTES
@@ -157,6 +212,7 @@ def create_app(guard: nudeguard.Guard) -> Flask:
                 if person.age_group is nudeguard.AgeGroup.ADULT and not person.opted_in else None,
                 "blocked": blocked,
                 "messages": messages,
+                "call": room.call_view(user),
             })
 
     @app.post("/api/drafts")
@@ -248,6 +304,76 @@ def create_app(guard: nudeguard.Guard) -> Flask:
                     abort(403, "veiled: confirm 'view' first")
             data = message.photo
         return Response(data, mimetype=image_type(data), headers={"Cache-Control": "no-store"})
+
+    def current_call(user: str, *, caller: bool) -> Call:
+        call = room.call
+        if call is None or (call.caller == user) != caller:
+            abort(404, "no call" if call is None else "only the caller does that")
+        return call
+
+    @app.post("/api/call")
+    def start_call() -> Response:
+        """The user calls the other one: their camera goes through a call guard from now on."""
+        user, locale = user_arg(), locale_arg()
+        mode = (request.get_json(silent=True) or {}).get("mode", "strict")
+        if mode not in [m.value for m in nudeguard.CallMode]:
+            abort(400, 'send {"mode": "strict"} or "low_latency"')
+        room.hang_up()
+        call_guard = call_hooks.start_call(room.people[user], mode, locale)
+        with room.lock:
+            room.call = Call(user, call_guard)
+        return jsonify(call_hooks.call_status(call_guard))
+
+    @app.post("/api/call/frames")
+    def camera_frame() -> Response:
+        """A frame of the caller's camera (a JPEG, ``t``: its capture time in ms)."""
+        user = user_arg()
+        call = current_call(user, caller=True)
+        timestamp = request.args.get("t", "")
+        if not timestamp.isdigit():
+            abort(400, "t must be the frame's capture time in whole milliseconds")
+        with call.lock:
+            if room.call is not call:
+                abort(404, "the call ended")
+            checks_before = call.guard.checks
+            try:
+                frame, released = call_hooks.camera_frame(call.guard, request.get_data(cache=False), int(timestamp))
+            except (nudeguard.ImageError, ValueError) as error:
+                abort(400, str(error))
+            if released:
+                # Encoded in memory, never on disk.
+                call.transmitted = cv2.imencode(".jpg", released[-1].frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
+            if call_observer is not None:
+                call_observer(CallStep(frame, int(timestamp), checks_before, call.guard.checks, released))
+            return jsonify(call_hooks.call_status(call.guard))
+
+    @app.get("/api/call/video")
+    def transmitted_video() -> Response:
+        """The other person's screen: the newest frame the caller's call guard released."""
+        call = current_call(user_arg(), caller=False)
+        if call.transmitted is None:
+            return Response(status=204)
+        return Response(call.transmitted, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    @app.post("/api/call/resume")
+    def resume_call() -> Response:
+        """The caller chose "show my camera anyway" (a teen: and then confirmed it)."""
+        user, confirmed = user_arg(), bool_field("confirmed")
+        call = current_call(user, caller=True)
+        try:
+            call_hooks.resume_call(call.guard, confirmed)
+        except nudeguard.PolicyError as error:
+            abort(403, str(error))
+        except ValueError as error:  # nothing veiled (any more)
+            abort(409, str(error))
+        return jsonify(call_hooks.call_status(call.guard))
+
+    @app.delete("/api/call")
+    def hang_up() -> Response:
+        """Either person hangs up: the call guard stops, the last transmitted frame is dropped."""
+        user_arg()
+        room.hang_up()
+        return jsonify({})
 
     @app.post("/api/opt_in")
     def opt_in() -> Response:

@@ -1,4 +1,5 @@
-"""Every nudeguard call of the chat demo, turned into what its web page renders.
+"""Every nudeguard call of the chat demo's chat, turned into what its web page renders (the
+video call's are in ``call_hooks.py``).
 
 The README's "Integrate nudeguard in your chat client" shows this file's functions
 verbatim (tests/test_chat_demo.py checks that), so what a developer reads is what runs.

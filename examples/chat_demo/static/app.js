@@ -15,6 +15,12 @@ const LABELS = {
     report_saved: "Report saved as nudeguard-report.json: hashes of {n} photo(s), no pictures.",
     protection_on: "Sensitive photos are blurred", not_checked: "This photo could not be checked.",
     no_preview: "Photo hidden",
+    video_call: "Video call", hang_up: "Hang up", call_mode: "Camera check",
+    mode_strict: "Strict check", mode_low_latency: "Low latency",
+    camera_checked: "Your camera is checked on this phone before it is sent to {name}.",
+    camera_blurred: "{name} sees a blurred picture.",
+    camera_resumed: "Protection paused: {name} sees your camera until it is clear again.",
+    call_with: "Video call with {name}", waiting_video: "Waiting for {name}'s video…",
   },
   de: {
     subtitle: "Chat-Demo", language: "Sprache",
@@ -26,13 +32,23 @@ const LABELS = {
     report_saved: "Meldung als nudeguard-report.json gespeichert: Hashes von {n} Foto(s), keine Bilder.",
     protection_on: "Heikle Fotos werden verschwommen angezeigt", not_checked: "Dieses Foto konnte nicht geprüft werden.",
     no_preview: "Foto verborgen",
+    video_call: "Videoanruf", hang_up: "Auflegen", call_mode: "Kameraprüfung",
+    mode_strict: "Strenge Prüfung", mode_low_latency: "Geringe Verzögerung",
+    camera_checked: "Deine Kamera wird auf diesem Handy geprüft, bevor sie an {name} geht.",
+    camera_blurred: "{name} sieht ein verschwommenes Bild.",
+    camera_resumed: "Schutz pausiert: {name} sieht deine Kamera, bis sie wieder unbedenklich ist.",
+    call_with: "Videoanruf mit {name}", waiting_video: "Warte auf das Video von {name}…",
   },
 };
 
 // How long a status line ("Sent.") stays, in milliseconds.
 const STATUS_MS = 4000;
+// A call's camera frames go to the call guard, and the other phone asks for the newest
+// transmitted one, at most this often: 10 a second keeps every frame checked on one core.
+const FRAME_INTERVAL_MS = 100;
 
 let locale = "en";
+let pendingActions = 0;
 const ui = {};  // per user: what only the page knows (dialogs, hidden photos, status, draft text)
 const latest = {};  // per user: the last /api/state
 
@@ -62,7 +78,7 @@ async function api(method, path, user, body) {
     init.headers = { "Content-Type": "application/json" };
   }
   const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status}`);
+  if (!response.ok) throw Object.assign(new Error(`${method} ${path}: ${response.status}`), { status: response.status });
   return response;
 }
 
@@ -162,11 +178,65 @@ function messageView(user, message) {
       safetyActions(user, message.notice, `notice-${message.id}`)) : null);
 }
 
-function paneHeader(state) {
+function paneHeader(user, state) {
   const me = state.user;
   return el("div", { class: "pane-header" },
     el("h2", {}, `${me.name}, ${me.age}`),
-    me.age >= 18 && me.protected ? el("span", { class: "protection" }, label("protection_on")) : null);
+    me.age >= 18 && me.protected ? el("span", { class: "protection" }, label("protection_on")) : null,
+    state.call || state.blocked ? null : callStart(user));
+}
+
+// ----------------------------------------------------------------------------- video call
+
+// The caller's camera frames go to the demo server (standing in for the caller's phone) as
+// JPEGs, through the call guard; the other pane shows the newest frame the guard released:
+// what would be transmitted. The <video>, <img> and canvas live across redraws.
+
+function callStart(user) {
+  const mode = el("select", { class: "call-mode", "aria-label": label("call_mode") },
+    ["strict", "low_latency"].map((value) => el("option", { value, selected: value === ui[user].call.mode },
+      label(`mode_${value}`))));
+  mode.addEventListener("change", () => { ui[user].call.mode = mode.value; });
+  return el("div", { class: "call-start" }, mode,
+    el("button", { class: "start-call", onclick: () => startCall(user) }, label("video_call")));
+}
+
+function callView(user, state) {
+  const call = ui[user].call;
+  const other = state.other.name;
+  const hangUpButton = el("button", { class: "hang-up", onclick: () => hangUp(user) }, label("hang_up"));
+  if (!state.call.mine) {
+    return el("div", { class: "call theirs" },
+      el("span", { class: "call-title" }, label("call_with", { name: other })),
+      call.remote.src ? null : el("p", { class: "waiting" }, label("waiting_video", { name: other })),
+      call.remote, hangUpButton);
+  }
+  const note = { clear: "camera_checked", veiled: "camera_blurred", resumed: "camera_resumed" }[call.state];
+  return el("div", { class: `call mine ${call.state}` },
+    el("span", { class: "call-title" }, label("call_with", { name: other })),
+    call.video,
+    el("p", { class: "call-state", "aria-live": "polite" }, label(note, { name: other })),
+    hangUpButton);
+}
+
+// The warning when the camera is veiled, over the caller's pane. "Show my camera anyway" asks
+// the warning's second question first when there is one (under 18 or age unknown).
+function callWarning(user) {
+  const call = ui[user].call;
+  const w = call.warning;
+  if (call.state !== "veiled" || !w || call.dismissed) return null;
+  const keepBlurred = (cancelLabel) => el("button", { class: "keep-blurred primary", "data-focus": "",
+    onclick: () => { call.dismissed = true; call.confirming = false; render(); } }, cancelLabel);
+  if (call.confirming) {
+    const c = w.confirmation;
+    return dialog("call-confirmation", c.title, c.body, keepBlurred(c.cancel_label),
+      el("button", { class: "show-camera", onclick: () => resumeCall(user, true) }, c.confirm_label));
+  }
+  return dialog("call-warning", w.title, w.body, keepBlurred(w.cancel_label),
+    el("button", { class: "show-anyway", onclick: () => {
+      if (w.confirmation) { call.confirming = true; render(); } else resumeCall(user, false);
+    } }, w.confirm_label),
+    safetyActions(user, w, "call-warning", { reportable: false }));
 }
 
 function optInCard(user, state) {
@@ -199,17 +269,17 @@ function paneView(user, state) {
   const mine = ui[user];
   const status = el("p", { class: "status", "aria-live": "polite" }, mine.status);
   if (state.blocked) {
-    return [paneHeader(state),
+    return [paneHeader(user, state),
       el("div", { class: "blocked-view" },
         el("p", { class: "blocked" }, label("blocked", { name: state.other.name })),
         el("button", { class: "unblock", onclick: () => setBlocked(user, false) }, label("unblock", { name: state.other.name }))),
       status];
   }
   const confirming = state.messages.find((m) => m.id === mine.confirming && m.photo && !m.photo.revealed);
-  return [paneHeader(state), optInCard(user, state),
+  return [paneHeader(user, state), optInCard(user, state), state.call ? callView(user, state) : null,
     el("div", { class: "messages" }, state.messages.map((m) => messageView(user, m))),
     status, composer(user),
-    mine.bump ? speedBump(user, mine.bump) : confirming ? viewConfirmation(user, confirming) : null];
+    mine.bump ? speedBump(user, mine.bump) : confirming ? viewConfirmation(user, confirming) : callWarning(user)];
 }
 
 // ----------------------------------------------------------------------------- rendering
@@ -237,13 +307,16 @@ function render() {
       pane.querySelector(".text-input").focus();
     }
   }
-  document.body.dataset.ready = "true";
+  document.body.dataset.ready = String(pendingActions === 0);
 }
 
 async function refresh() {
   for (const pane of document.querySelectorAll(".pane")) {
     const user = pane.dataset.user;
     latest[user] = await (await api("GET", "/api/state", user)).json();
+    const call = latest[user].call;
+    if (!call) endCall(user);
+    else if (!call.mine && !ui[user].call.watching) watchCall(user);
   }
   render();
 }
@@ -257,12 +330,15 @@ function setStatus(user, key, values, { stays = false } = {}) {
 }
 
 async function act(user, work) {
+  pendingActions += 1;
   document.body.dataset.ready = "false";
   setStatus(user, null);
   try {
     await work();
   } catch (error) {
     ui[user].status = String(error);
+  } finally {
+    pendingActions -= 1;
   }
   await refresh();
 }
@@ -341,9 +417,114 @@ function report(user) {
   });
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function startCall(user) {
+  const call = ui[user].call;
+  act(user, async () => {
+    call.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    call.video.srcObject = call.stream;
+    await call.video.play();
+    showCallStatus(user, await (await api("POST", "/api/call", user, { mode: call.mode })).json());
+    sendFrames(user);
+  });
+}
+
+// The caller's camera, a frame at a time: the next is taken when the last one's answer is in,
+// so frames never queue up in front of the call guard.
+async function sendFrames(user) {
+  const call = ui[user].call;
+  const context = call.canvas.getContext("2d");
+  call.sending = true;
+  while (call.sending) {
+    const started = performance.now();
+    if (call.video.videoWidth) {
+      call.canvas.width = call.video.videoWidth;
+      call.canvas.height = call.video.videoHeight;
+      context.drawImage(call.video, 0, 0);
+      const timestamp = Math.max(Math.round(performance.now()), call.timestamp + 1);
+      call.timestamp = timestamp;
+      const jpeg = await new Promise((resolve) => call.canvas.toBlob(resolve, "image/jpeg", 0.9));
+      if (!call.sending) break;  // hung up meanwhile
+      try {
+        call.delivery = api("POST", `/api/call/frames?t=${timestamp}`, user, jpeg);
+        const status = await (await call.delivery).json();
+        if (call.sending) showCallStatus(user, status);
+      } catch (error) {  // the call ended (404: the other one hung up) or the server failed
+        if (call.sending) act(user, async () => { if (error.status !== 404) throw error; });
+        break;
+      }
+    }
+    await sleep(FRAME_INTERVAL_MS - (performance.now() - started));
+  }
+}
+
+function showCallStatus(user, status) {
+  const call = ui[user].call;
+  if (status.state === call.state && Boolean(status.warning) === Boolean(call.warning)) return;
+  call.state = status.state;
+  call.warning = status.warning;
+  if (call.state !== "veiled") {  // a new veil brings its warning up again
+    call.dismissed = false;
+    call.confirming = false;
+  }
+  render();
+}
+
+async function watchCall(user) {
+  const call = ui[user].call;
+  call.watching = true;
+  while (call.watching) {
+    const started = performance.now();
+    try {
+      const response = await api("GET", "/api/call/video", user);
+      if (response.status === 200 && call.watching) {
+        const old = call.remote.src;
+        call.remote.src = URL.createObjectURL(await response.blob());
+        if (old) URL.revokeObjectURL(old);
+        else render();  // the first frame replaces "Waiting for …"
+      }
+    } catch (error) {  // the call ended
+      break;
+    }
+    await sleep(FRAME_INTERVAL_MS - (performance.now() - started));
+  }
+  call.watching = false;
+}
+
+function endCall(user) {
+  const call = ui[user].call;
+  call.sending = call.watching = false;
+  if (call.stream) call.stream.getTracks().forEach((track) => track.stop());
+  call.stream = call.video.srcObject = null;
+  if (call.remote.src) URL.revokeObjectURL(call.remote.src);
+  call.remote.removeAttribute("src");
+  Object.assign(call, { state: "clear", warning: null, dismissed: false, confirming: false });
+}
+
+function resumeCall(user, confirmed) {
+  act(user, async () => {
+    showCallStatus(user, await (await api("POST", "/api/call/resume", user, { confirmed })).json());
+  });
+}
+
+function hangUp(user) {
+  const call = ui[user].call;
+  call.sending = false;
+  act(user, async () => {
+    if (call.delivery) await call.delivery.catch(() => null);  // the last frame first: no answer to a call gone
+    await api("DELETE", "/api/call", user);
+  });
+}
+
 for (const pane of document.querySelectorAll(".pane")) {
   ui[pane.dataset.user] = { confirming: null, hidden: new Set(), helpOpen: new Set(), optInDismissed: false, status: "",
-                            statusTimer: null, bump: null, draft: "", seen: 0 };
+                            statusTimer: null, bump: null, draft: "", seen: 0,
+                            call: { mode: "strict", state: "clear", warning: null, dismissed: false, confirming: false,
+                                    sending: false, watching: false, stream: null, timestamp: 0, delivery: null,
+                                    video: el("video", { class: "self-view", muted: "", playsinline: "" }),
+                                    remote: el("img", { class: "remote-view", alt: "" }),
+                                    canvas: document.createElement("canvas") } };
 }
 document.getElementById("language").addEventListener("change", (event) => {
   locale = event.target.value;
