@@ -49,7 +49,7 @@ def test_import_loads_only_what_an_image_check_needs():
               "print(json.dumps(sorted(m for m in sys.modules if m.startswith('nudeguard') or m == 'asyncio')))")
     loaded = set(json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                                            check=True).stdout))
-    for lazy in ("asyncio", "nudeguard.chat", "nudeguard.hashing", "nudeguard.detect.call",
+    for lazy in ("asyncio", "nudeguard.chat", "nudeguard.hashing", "nudeguard.detect.call", "nudeguard.media.video",
                  "nudeguard.safety.evidence", "nudeguard.cli", "nudeguard.bench"):
         assert lazy not in loaded, f"import nudeguard loads {lazy}"
     assert "nudeguard.detect.guard" in loaded and "nudeguard.media.reader" in loaded

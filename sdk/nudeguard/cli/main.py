@@ -18,7 +18,7 @@ from .._native_stderr import native_output_logged
 from ..detect.guard import Guard
 from ..detect.model import BUNDLED_MODEL, load_card
 from ..detect.options import GuardOptions
-from ..detect.runtime import load_runtime
+from ..detect.runtime import RUNTIME_NAMES, load_runtime
 from ..errors import ImageError, NudeguardError
 from ..media.blur import blur, veil, veil_sigma
 from ..media.reader import load_pixels
@@ -278,11 +278,7 @@ def _bits(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nudeguard", description="On-device nudity checks for chat apps.",
-                                     epilog=CONTRACT, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"nudeguard {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _add_check(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     check = commands.add_parser(
         "check", help="classify images and videos",
         description="Print a line per image or video: path, score, label, verdict (ok, SENSITIVE or error), "
@@ -306,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--threads", type=positive_int, default=None, help="interpreter threads")
     check.add_argument("--model", default=None, help="a .tflite model with its JSON card (default: bundled)")
     check.set_defaults(run=_check)
+
+
+def _add_blur(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     blur = commands.add_parser(
         "blur", help="blur an image (the veil)",
         description="Write a Gaussian blur of IN to OUT (format from OUT's extension). Without --sigma, "
@@ -317,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     blur.add_argument("--sigma", type=real("a standard deviation in pixels", 0, math.inf), default=None,
                       help="standard deviation in pixels (default: veil strength)")
     blur.set_defaults(run=_blur)
+
+
+def _add_veil(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     veil_cmd = commands.add_parser(
         "veil", help="write the veiled copy of an image",
         description="Write the veil shown over an incoming sensitive image: IN resized to --size and blurred "
@@ -327,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     veil_cmd.add_argument("output", metavar="OUT")
     veil_cmd.add_argument("--size", type=positive_int, default=None, help="longer side in pixels (default: IN's size)")
     veil_cmd.set_defaults(run=_veil)
+
+
+def _add_hash(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     hash_cmd = commands.add_parser(
         "hash", help="hash images and videos (PDQ, MD5, SHA-256) without sharing them",
         description="Print PDQ hash, PDQ quality, MD5 and path per image (tab-separated; for a video one "
@@ -345,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     hash_cmd.add_argument("--fast", action="store_true",
                           help=_FAST_HELP)
     hash_cmd.set_defaults(run=_hash)
+
+
+def _add_match(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     match_cmd = commands.add_parser(
         "match", help="match images and videos against a PDQ hash list (e.g. a list of reported images)",
         description="Hash each image (and its rotations and mirror images) or each second of a video on this "
@@ -367,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help=_FAST_HELP)
     match_cmd.add_argument("--json", action="store_true", help="one JSON object per file")
     match_cmd.set_defaults(run=_match)
+
+
+def _add_bench(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     bench_cmd = commands.add_parser(
         "bench", help="latency per stage of a check; compare with a baseline and fail on a regression",
         description="Time each stage of a check (decode, preprocess, inference, veil, hash) and the whole "
@@ -391,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument("--image", default=None, metavar="PATH",
                            help="measure this image instead of the generated pictures")
     bench_cmd.add_argument("--threads", type=int, default=None, help="interpreter threads")
-    bench_cmd.add_argument("--runtime", choices=("auto", "litert", "tflite-runtime"), default="auto",
+    bench_cmd.add_argument("--runtime", choices=RUNTIME_NAMES, default="auto",
                            help="TFLite interpreter package (default: LiteRT, else tflite-runtime)")
     bench_cmd.add_argument("--model", default=None, help="a .tflite model with its JSON card (default: bundled)")
     bench_cmd.add_argument("--output", default=None, metavar="REPORT.json",
@@ -408,11 +419,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument("--current", default=None, metavar="NEW.json",
                            help="use this saved report instead of measuring (to compare or reformat it)")
     bench_cmd.set_defaults(run=_bench)
-    _chat_cli.add_commands(commands)
+
+
+def _add_info(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     info = commands.add_parser("info", help="the build report: version, kernel ISA, interpreter, model",
                                description="Print the version, the kernel ISA, the interpreter and the model. "
                                            "Exit 0.")
     info.set_defaults(run=_info)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nudeguard", description="On-device nudity checks for chat apps.",
+                                     epilog=CONTRACT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"nudeguard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_check(commands)
+    _add_blur(commands)
+    _add_veil(commands)
+    _add_hash(commands)
+    _add_match(commands)
+    _add_bench(commands)
+    _chat_cli.add_commands(commands)
+    _add_info(commands)
     return parser
 
 

@@ -4,7 +4,7 @@ animation or a video), each input read and each frame decoded once."""
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
@@ -14,7 +14,9 @@ from .animation import decode_animation
 from .pixels import ColorOrder, ImageInput, MediaInfo, Pixels, SampledFrame, from_array
 from .source import DEFAULT_MAX_PIXELS, Encoded, check_pixels, describe, is_animated_webp, read_encoded
 from .still import decode, with_valid_gif_background
-from .video import VideoReader, sample_interval_ms
+
+if TYPE_CHECKING:
+    from .video import VideoReader
 
 __all__ = ["Media", "load_pixels", "open_media", "read_input"]
 
@@ -97,6 +99,8 @@ def open_media(
         return _one_frame(read)
     encoded = read
     if encoded.container is not None:
+        from .video import VideoReader, sample_interval_ms  # here: most checks are of images
+
         reader = VideoReader(encoded, max_pixels=max_pixels)
         interval_ms = sample_interval_ms(reader.last_frame_ms, sample_fps, max_frames)
         return Media(encoded.source, reader.info, reader.frames(interval_ms), reader)
