@@ -61,7 +61,7 @@ import numpy as np
 
 from ..errors import ImageError, ModelError, NudeguardError, PolicyError
 from ..media.blur import veil
-from ..media.pixels import ColorOrder
+from ..media.pixels import COLOR_ORDERS, ColorOrder
 from ..safety.policy import Action, Person, Policy, require_person
 from ..safety.wording import AgeGroup, Prompt, SafetyWarning, catalogue, resolve_locale, warning_for
 from .guard import Guard
@@ -105,8 +105,8 @@ STRICT_MAX_HOLD_MS = 1000
 #: same veil within two levels, at a fraction of the cost on every veiled frame.
 VEIL_DOWNSCALE = 8
 
-#: Channels of a camera frame in each colour order the call guard takes.
-_CHANNELS = {"RGB": 3, "BGR": 3, "RGBA": 4, "BGRA": 4}
+#: Channels of a camera frame in each colour order the call guard takes (colour, not gray).
+_CHANNELS = {name: channels for name, (_, channels) in COLOR_ORDERS.items() if channels > 1}
 
 
 class CallMode(enum.Enum):
