@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from .detect.call import CallFrame, CallGuard, CallMode, CallOptions, CallState
     from .hashing import (Fingerprint, FramePdq, HashList, HashMatch, PdqHash, VideoFingerprint, fingerprint,
                           hamming_distance, pdq_dihedral, pdq_hash, report_bundle)
+    from .safety.contact import (ContactNotice, ContactPolicy, ContactReason, Folder, Routing, SenderProfile,
+                                 route_message)
     from .safety.evidence import EvidenceLog, VerifyResult
+    from .safety.report import ThreatReport, threat_report
 
 #: Names imported on first use: a chat client's cold start (import, load, first verdict)
 #: should not pay for text rules, the evidence log and hashing before it needs them.
@@ -37,6 +40,9 @@ _LAZY_MODULES = {
     "chat": ("ConversationMonitor", "MessageRisk", "RiskLevel", "Signal", "SignalKind", "Stage",
              "check_message"),
     "safety.evidence": ("EvidenceLog", "VerifyResult"),
+    "safety.contact": ("ContactNotice", "ContactPolicy", "ContactReason", "Folder", "Routing", "SenderProfile",
+                       "route_message"),
+    "safety.report": ("ThreatReport", "threat_report"),
     "hashing": ("Fingerprint", "FramePdq", "HashList", "HashMatch", "PdqHash",
                 "VideoFingerprint", "fingerprint", "hamming_distance", "pdq_dihedral", "pdq_hash",
                 "report_bundle"),
@@ -73,9 +79,13 @@ __all__ = [
     "Classification",
     "ClosedGuardError",
     "ColorOrder",
+    "ContactNotice",
+    "ContactPolicy",
+    "ContactReason",
     "ConversationMonitor",
     "EvidenceLog",
     "Fingerprint",
+    "Folder",
     "FramePdq",
     "Guard",
     "GuardOptions",
@@ -96,12 +106,15 @@ __all__ = [
     "Prompt",
     "Resource",
     "RiskLevel",
+    "Routing",
     "RunningMode",
     "SafetyNotice",
     "SafetyWarning",
+    "SenderProfile",
     "Signal",
     "SignalKind",
     "Stage",
+    "ThreatReport",
     "VerifyResult",
     "VideoClassification",
     "VideoFingerprint",
@@ -116,6 +129,8 @@ __all__ = [
     "pdq_dihedral",
     "pdq_hash",
     "report_bundle",
+    "route_message",
+    "threat_report",
     "veil",
     "veil_sigma",
 ]
