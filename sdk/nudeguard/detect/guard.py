@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from .options import GuardOptions, RunningMode, check_options, require_mode
 from .results import Classification, IncomingVerdict, OutgoingVerdict, VideoClassification
 from .runtime import Runtime
 from .scanner import best_view, scan_media
+
+if TYPE_CHECKING:
+    from ..hashing.hash_list import HashMatch
 
 __all__ = ["Guard"]
 
@@ -90,6 +93,8 @@ class Guard:
             result_callback=self._options.result_callback,
             video_sample_fps=self._options.video_sample_fps,
             max_video_frames=self._options.max_video_frames,
+            hash_list=self._options.hash_list,
+            hash_max_distance=self._options.hash_max_distance,
         )
 
     @property
@@ -226,20 +231,23 @@ class Guard:
 
         A protected sender (under 18, age unknown, or an adult who opted in) gets ``CONFIRM``
         for a sensitive image and also when the image cannot be checked (fail closed, with
-        ``verdict.error``). Raises :class:`PolicyError` if ``sender`` is not a
+        ``verdict.error``). An image on ``options.hash_list`` is ``BLOCK`` for every sender,
+        with ``verdict.hash_match``. Raises :class:`PolicyError` if ``sender`` is not a
         :class:`Person`, ``ValueError`` if the guard is closed or not in IMAGE mode; image
         and model failures are returned in ``verdict.error``, never raised.
         """
         self._require_mode(RunningMode.IMAGE, "check_outgoing")
         require_person(sender, "sender")
-        result, _, error = self._checked(image, color_order)
+        result, poster, error = self._checked(image, color_order)
         sensitive = result is not None and result.sensitive
-        action = Policy.outgoing_action(sender, sensitive, failed=error is not None)
+        match = self._listed(poster)
+        action = Policy.outgoing_action(sender, sensitive, failed=error is not None, listed=match is not None)
         warning = None
-        if action is Action.CONFIRM:
-            warning = warning_for("outgoing", sender.age_group, locale or self._options.locale)
+        if action is not Action.ALLOW:
+            direction = "blocked" if action is Action.BLOCK else "outgoing"
+            warning = warning_for(direction, sender.age_group, locale or self._options.locale)
         return OutgoingVerdict(action=action, score=None if result is None else result.score, warning=warning,
-                               error=error, sensitive=sensitive)
+                               error=error, sensitive=sensitive, hash_match=match)
 
     def check_incoming(
         self,
@@ -257,7 +265,9 @@ class Guard:
 
         A protected recipient gets ``VEIL`` for a sensitive image and also when the image
         cannot be checked (fail closed, with ``verdict.error``; ``veiled`` is ``None`` if it
-        could not even be decoded). Raises :class:`PolicyError` for a bad ``recipient``,
+        could not even be decoded). An image on ``options.hash_list`` is veiled for every
+        recipient, with the warning that it was reported as shared without consent and
+        ``verdict.hash_match``. Raises :class:`PolicyError` for a bad ``recipient``,
         ``ValueError`` for a bad ``preview_size``, a closed guard or one not in IMAGE mode.
         """
         self._require_mode(RunningMode.IMAGE, "check_incoming")
@@ -266,16 +276,31 @@ class Guard:
             check_veil_size(preview_size)  # before the work
         result, poster, error = self._checked(image, color_order)
         sensitive = result is not None and result.sensitive
-        action = Policy.incoming_action(recipient, sensitive, failed=error is not None)
+        match = self._listed(poster)
+        action = Policy.incoming_action(recipient, sensitive, failed=error is not None, listed=match is not None)
         warning = None
         veiled = None
         if action is Action.VEIL:
-            warning = warning_for("incoming", recipient.age_group, locale or self._options.locale)
+            direction = "incoming" if match is None else "reported"
+            warning = warning_for(direction, recipient.age_group, locale or self._options.locale)
             if poster is not None:
                 size = preview_size if preview_size is not None else poster.size
                 veiled = to_bgr(veil(poster.array, size), poster.format)
         return IncomingVerdict(action=action, score=None if result is None else result.score, warning=warning,
-                               veiled=veiled, error=error, sensitive=sensitive)
+                               veiled=veiled, error=error, sensitive=sensitive, hash_match=match)
+
+    def _listed(self, poster: Optional[Pixels]) -> Optional[HashMatch]:
+        """The ``hash_list`` entry nearest to the decoded image or one of its rotations and
+        mirror images, if any is within ``hash_max_distance`` bits."""
+        hash_list = self._options.hash_list
+        if hash_list is None or poster is None:
+            return None
+        from ..hashing import DEFAULT_MAX_DISTANCE
+        from ..hashing.pdq import decoded_dihedral
+
+        distance = self._options.hash_max_distance
+        matches = hash_list.match(decoded_dihedral(poster), DEFAULT_MAX_DISTANCE if distance is None else distance)
+        return matches[0] if matches else None
 
     def _checked(
         self, image: ImageInput, color_order: Optional[ColorOrder]

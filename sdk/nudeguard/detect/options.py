@@ -5,12 +5,15 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
 from ..media.source import DEFAULT_MAX_PIXELS
 from .runtime import RUNTIME_NAMES
+
+if TYPE_CHECKING:
+    from ..hashing.hash_list import HashList
 
 __all__ = ["GuardOptions", "LiveStreamCallback", "RunningMode", "check_options", "require_mode"]
 
@@ -101,6 +104,17 @@ class GuardOptions:
     included; with the defaults that happens beyond one minute. An animation's frames are all
     checked up to this many (near duplicates skipped), since one frame is all a flash needs."""
 
+    hash_list: Optional["HashList"] = None
+    """PDQ hashes of images reported as shared without consent (a Take It Down or StopNCII
+    style :class:`~nudeguard.HashList`). ``check_outgoing`` and ``check_incoming`` then hash
+    the pixels they decoded anyway (the first frame of an animation or video) with their
+    rotations and mirror images, and match them: an outgoing match is ``Action.BLOCK``, an
+    incoming one ``Action.VEIL``, for every age; ``verdict.hash_match`` names the entry."""
+
+    hash_max_distance: Optional[int] = None
+    """Bits (of 256) within which an image matches a ``hash_list`` entry; ``None``: PDQ's
+    usual 31 (``nudeguard.hashing.DEFAULT_MAX_DISTANCE``)."""
+
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
@@ -129,6 +143,16 @@ def check_options(options: GuardOptions) -> None:
     if not _positive_int(options.max_video_frames) or options.max_video_frames < 2:
         raise ValueError(f"max_video_frames must be an integer of at least 2 (first and last frame), "
                          f"got {options.max_video_frames!r}")
+    if options.hash_list is not None:
+        from ..hashing.hash_list import HashList  # here: a guard without a list never loads hashing
+
+        if not isinstance(options.hash_list, HashList):
+            raise ValueError("hash_list must be a nudeguard.HashList (HashList.load(path) or "
+                             f"HashList.from_hashes), got {type(options.hash_list).__name__}")
+    distance = options.hash_max_distance
+    if distance is not None and (isinstance(distance, bool) or not isinstance(distance, int)
+                                 or not 0 <= distance <= 256):
+        raise ValueError(f"hash_max_distance must be a whole number of bits in 0..256 or None, got {distance!r}")
 
 
 def require_mode(running: RunningMode, mode: RunningMode, method: str) -> None:

@@ -4,13 +4,16 @@ chat client's hooks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
 
 from ..errors import NudeguardError
 from ..safety.policy import Action
 from ..safety.wording import SafetyWarning
+
+if TYPE_CHECKING:
+    from ..hashing.hash_list import HashMatch
 
 __all__ = ["Classification", "IncomingVerdict", "OutgoingVerdict", "VideoClassification"]
 
@@ -32,17 +35,21 @@ class OutgoingVerdict:
     """What to do with an image the user is about to send."""
 
     action: Action
-    """``ALLOW``: send it. ``CONFIRM``: show ``warning`` and send only on "send anyway"."""
+    """``ALLOW``: send it. ``CONFIRM``: show ``warning`` and send only on "send anyway".
+    ``BLOCK``: the image is on the guard's hash list; show ``warning`` and do not send it."""
     score: Optional[float]
     """Highest sensitive-class probability over the frames and tiles checked; ``None``
     when the check failed."""
     warning: Optional[SafetyWarning]
-    """Set exactly when ``action`` is ``CONFIRM``; worded for the sender's age."""
+    """Set exactly when ``action`` is ``CONFIRM`` or ``BLOCK``; worded for the sender's age."""
     error: Optional[NudeguardError] = None
     """Why the check failed (undecodable image, model error). A protected sender's image
     is then treated as sensitive (``CONFIRM``); an unprotected adult's is allowed."""
     sensitive: bool = False
     """The model found the image sensitive (``False`` when the check failed)."""
+    hash_match: Optional[HashMatch] = None
+    """The ``hash_list`` entry the image matched (nearest first: ``id``, ``distance``,
+    ``transform``), which makes the action ``BLOCK``; ``None`` without a match."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +63,8 @@ class IncomingVerdict:
     """Highest sensitive-class probability over the frames and tiles checked; ``None``
     when the check failed."""
     warning: Optional[SafetyWarning]
-    """Set exactly when ``action`` is ``VEIL``; worded for the recipient's age."""
+    """Set exactly when ``action`` is ``VEIL``; worded for the recipient's age, and saying the
+    image was reported as shared without consent when it matched the hash list."""
     veiled: Optional[np.ndarray]
     """When ``action`` is ``VEIL``: :func:`nudeguard.veil` of the image (the first frame of
     an animation) at ``preview_size``, as an HxWx3 uint8 array in **BGR** order (like
@@ -66,6 +74,8 @@ class IncomingVerdict:
     """Why the check failed. A protected recipient's image is then veiled anyway."""
     sensitive: bool = False
     """The model found the image sensitive (``False`` when the check failed)."""
+    hash_match: Optional[HashMatch] = None
+    """The ``hash_list`` entry the image matched, which veils it for every recipient."""
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from ..media.still import decode
 from ..media.video import VideoReader, sample_interval_ms
 from .hashes import Fingerprint, FramePdq, PdqHash, VideoFingerprint
 
-__all__ = ["fingerprint", "pdq_dihedral", "pdq_hash"]
+__all__ = ["decoded_dihedral", "fingerprint", "pdq_dihedral", "pdq_hash"]
 
 #: Meta's reference pipeline shrinks pictures to fit a square of this side before hashing.
 _REFERENCE_SIDE = 512
@@ -127,6 +127,16 @@ def pdq_dihedral(
     """The 8 hashes of the image's rotations and flips, in :data:`DIHEDRAL_NAMES` order,
     from one pass (as the reference computes them)."""
     pixels, _ = _pixels(image, color_order, fast, max_pixels, full_size)
+    return _dihedral(pixels, full_size)
+
+
+def decoded_dihedral(pixels: Pixels) -> Tuple[PdqHash, ...]:
+    """:func:`pdq_dihedral` of pixels decoded already (a guard's), shrunk as the reference
+    pipeline does; nothing is read or decoded again."""
+    return _dihedral(pixels, False)
+
+
+def _dihedral(pixels: Pixels, full_size: bool) -> Tuple[PdqHash, ...]:
     digests, quality = _native_hash(pixels, full_size, True)
     return tuple(PdqHash(d.hex(), int(quality)) for d in digests)
 

@@ -9,6 +9,8 @@ The rules, modelled on what Instagram and Apple ship:
 * Protected and the check itself failed (undecodable image, model error): the image is
   treated as sensitive (fail closed), and the error is attached to the verdict.
 * Not protected: ``ALLOW`` / ``SHOW``, always; a failed check is reported in ``error``.
+* An image on the guard's hash list (reported as shared without consent, as Take It Down and
+  StopNCII lists are), for every age: outgoing → ``BLOCK``, incoming → ``VEIL``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class Action(enum.Enum):
     VEIL = "veil"
     """Incoming: display the verdict's ``veiled`` image with its warning; reveal the original
     only after "view" and the "are you sure?" confirmation."""
+    BLOCK = "block"
+    """Outgoing: the image is on the hash list of images reported as shared without consent.
+    Do not send it, whatever the user taps: show the verdict's warning, whose
+    ``cancel_label`` closes it and ``confirm_label`` ("Get help") opens its tips and resources."""
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,17 @@ class Policy:
         return opt_in_prompt(locale or self._locale)
 
     @staticmethod
-    def outgoing_action(sender: Person, sensitive: bool, failed: bool = False) -> Action:
-        """``CONFIRM`` for a protected sender whose image is sensitive or could not be checked."""
+    def outgoing_action(sender: Person, sensitive: bool, failed: bool = False, listed: bool = False) -> Action:
+        """``BLOCK`` for an image on the hash list (``listed``), whoever sends it; ``CONFIRM``
+        for a protected sender whose image is sensitive or could not be checked."""
         protected = require_person(sender, "sender").protected
+        if listed:
+            return Action.BLOCK
         return Action.CONFIRM if protected and (sensitive or failed) else Action.ALLOW
 
     @staticmethod
-    def incoming_action(recipient: Person, sensitive: bool, failed: bool = False) -> Action:
-        """``VEIL`` for a protected recipient when the image is sensitive or could not be checked."""
+    def incoming_action(recipient: Person, sensitive: bool, failed: bool = False, listed: bool = False) -> Action:
+        """``VEIL`` for an image on the hash list (``listed``), whoever receives it, and for a
+        protected recipient when the image is sensitive or could not be checked."""
         protected = require_person(recipient, "recipient").protected
-        return Action.VEIL if protected and (sensitive or failed) else Action.SHOW
+        return Action.VEIL if listed or (protected and (sensitive or failed)) else Action.SHOW

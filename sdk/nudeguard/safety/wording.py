@@ -219,13 +219,14 @@ def _notice_fields(entry: Dict[str, str], group: AgeGroup, locale: Optional[str]
 
 @functools.lru_cache(maxsize=256)
 def warning_for(direction: str, group: AgeGroup, locale: Optional[str]) -> SafetyWarning:
-    """The warning for ``direction`` ``"outgoing"``, ``"incoming"`` or ``"call"`` (built once
-    per direction, age group and locale). Unknown ages get the minor wording; the locale's
-    region picks the country of the helplines."""
+    """The warning for ``direction`` ``"outgoing"``, ``"incoming"``, ``"call"``, ``"blocked"``
+    (an outgoing image on the hash list) or ``"reported"`` (an incoming one), built once per
+    direction, age group and locale. Unknown ages get the minor wording; the locale's region
+    picks the country of the helplines."""
     language = resolve_locale(locale)
     cat = catalogue(language)
     entry = cat[direction]["adult" if group is AgeGroup.ADULT else "minor"]
-    confirmation = _prompt(cat["view_anyway"], language) if direction == "incoming" else None
+    confirmation = _prompt(cat["view_anyway"], language) if direction in ("incoming", "reported") else None
     return SafetyWarning(**_notice_fields(entry, group, locale), confirm_label=entry["confirm"],
                          cancel_label=entry["cancel"], confirmation=confirmation)
 
