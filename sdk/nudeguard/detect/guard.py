@@ -7,6 +7,7 @@ The data flows one way: :class:`Guard` → :mod:`..media` (read and decode once)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -81,21 +82,8 @@ class Guard:
         :attr:`model_error`, the threshold and runtime stay as given."""
         engine = self._engine
         runtime = engine.runtime.name if engine.model_error is None else self._options.runtime
-        return GuardOptions(
-            model_path=engine.model_path,
-            threshold=engine.threshold,
-            threads=self._threads,
-            runtime=runtime,
-            max_pixels=self._options.max_pixels,
-            workers=self._options.workers,
-            locale=self._locale,
-            running_mode=self._options.running_mode,
-            result_callback=self._options.result_callback,
-            video_sample_fps=self._options.video_sample_fps,
-            max_video_frames=self._options.max_video_frames,
-            hash_list=self._options.hash_list,
-            hash_max_distance=self._options.hash_max_distance,
-        )
+        return dataclasses.replace(self._options, model_path=engine.model_path, threshold=engine.threshold,
+                                   threads=self._threads, runtime=runtime, locale=self._locale)
 
     @property
     def model_error(self) -> Optional[ModelError]:
