@@ -12,6 +12,7 @@ as ``chat-demo-<desktop|phone>-<step>.png``, else to the test's temporary direct
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -170,15 +171,13 @@ def browser(downloads: Path) -> Iterator["webdriver.Chrome"]:
         driver.quit()
 
 
-@pytest.fixture()
-def page(browser, guard: nudeguard.Guard, request: pytest.FixtureRequest) -> Iterator["Page"]:
-    """The demo served on a free local port and freshly loaded on the emulated screen (desktop
-    unless parametrized): a new, empty chat. Every HTTP answer over 399 is recorded."""
-    viewport = getattr(request, "param", "desktop")
+@contextlib.contextmanager
+def served(browser, app: "flask.Flask", viewport: str) -> Iterator["Page"]:
+    """``app`` served on a free local port and freshly loaded on the emulated screen: a new,
+    empty chat. Every HTTP answer over 399 is recorded."""
     width, height, mobile = VIEWPORTS[viewport]
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-    app = chat_demo.create_app(guard)
     failed: List[str] = []
 
     @app.after_request
@@ -196,9 +195,17 @@ def page(browser, guard: nudeguard.Guard, request: pytest.FixtureRequest) -> Ite
         demo.wait_for("#pane-mia h2")
         yield demo
     finally:
+        browser.get("about:blank")  # the page's loops stop before the server does
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+@pytest.fixture()
+def page(browser, guard: nudeguard.Guard, request: pytest.FixtureRequest) -> Iterator["Page"]:
+    """The demo on the emulated screen (desktop unless parametrized)."""
+    with served(browser, chat_demo.create_app(guard), getattr(request, "param", "desktop")) as demo:
+        yield demo
 
 
 @pytest.fixture()

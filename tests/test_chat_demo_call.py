@@ -35,12 +35,11 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests 
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 import nudeguard  # noqa: E402
 from conftest import benign_photos, synthetic_sensitive  # noqa: E402
 from nudeguard import CallState  # noqa: E402
-from test_chat_demo import VIEWPORTS, Page, chat_demo, find_chromium  # noqa: E402
+from test_chat_demo import Page, chat_demo, find_chromium, served  # noqa: E402
 
 #: The fake camera: 640x480 (one view for the model), 10 frames a second, as the page sends them.
 SIZE = (640, 480)
@@ -172,32 +171,9 @@ class CallLog:
 @pytest.fixture()
 def call_page(browser, guard: nudeguard.Guard) -> Iterator[Tuple[Page, CallLog]]:
     """The demo on a free local port with its call observed, loaded at desktop size."""
-    width, height, mobile = VIEWPORTS["desktop"]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
     log = CallLog()
-    app = chat_demo.create_app(guard, call_observer=log.observe)
-    failed: List[str] = []
-
-    @app.after_request
-    def record(response):  # noqa: ANN001, ANN202 - Flask's hook
-        if response.status_code >= 400:
-            failed.append(f"{response.status_code} {flask.request.path}")
-        return response
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        browser.get(f"http://127.0.0.1:{server.server_port}/")
-        demo = Page(browser, "desktop", failed)
-        demo.wait_for("#pane-mia h2")
+    with served(browser, chat_demo.create_app(guard, call_observer=log.observe), "desktop") as demo:
         yield demo, log
-    finally:
-        browser.get("about:blank")  # the page's loops stop before the server does
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 def screen_pixels(page: Page, css: str) -> bytes:
@@ -224,16 +200,6 @@ def screenshot(browser, tmp_path: Path) -> Callable[[str, Optional[str]], None]:
             assert browser.find_element(By.CSS_SELECTOR, css).screenshot(path)
 
     return save
-
-
-def screen_pixels(page: Page, css: str) -> bytes:
-    """What an <img> or <video> on the page shows now, as PNG bytes."""
-    url = page.driver.execute_script(
-        "const node = document.querySelector(arguments[0]);"
-        "const canvas = document.createElement('canvas');"
-        "canvas.width = node.naturalWidth || node.videoWidth; canvas.height = node.naturalHeight || node.videoHeight;"
-        "canvas.getContext('2d').drawImage(node, 0, 0); return canvas.toDataURL('image/png');", css)
-    return base64.b64decode(url.split(",", 1)[1])
 
 
 def next_frames(page: Page, css: str, count: int) -> None:
