@@ -20,7 +20,7 @@ import onnxruntime
 
 import nudeguard
 from nudeguard import _native
-from nudeguard.image import load_pixels
+from nudeguard.media.reader import load_pixels
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 MEAN_BGR = np.array([104.0, 117.0, 123.0], np.float32)
