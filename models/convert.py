@@ -6,10 +6,16 @@ full-integer int8 TFLite model for the nudeguard SDK, and write its model card.
     python models/make_fixture.py   # only if tests/fixtures/ must be remade
     python models/convert.py        # writes models/open_nsfw_int8.{tflite,json}
     python models/convert.py --check
+    python models/convert.py --windows [--check]   # the fully convolutional model
 
 The model takes uint8 RGB [1,224,224,3] (scale 1, zero point 0: the SDK writes
 resized pixels straight in) and returns float32 logits [1,2] = [sfw, nsfw]; the
 host applies the softmax. Weights are int8 per channel, activations int8.
+With ``--windows`` it is fully convolutional (``open_nsfw_windows_int8``): uint8
+RGB [1, H, W, 3] with H and W multiples of 32 (at least 224), and float32 logits
+[1, (H-224)/32+1, (W-224)/32+1, 2], one pair per 224-px window at a 32-px
+stride; same weights, same calibration, the same score as the fixed model on a
+224x224 input.
 
 No onnx2tf and no downloads: the ONNX graph is mapped to TensorFlow ops by
 ``nsfw_common.OpenNsfwTF`` and checked against onnxruntime.
@@ -29,10 +35,17 @@ from nsfw_common import (  # noqa: E402
     CALIBRATION_DIR, CROP, CROP_OFFSET, FIXTURES_DIR, LABELS, MEAN_BGR, MODELS_DIR, NSFW_INDEX, ONNX_DIST,
     ONNX_FILE, ONNX_PACKAGE, ONNX_SHA256, PHOTOS, RESIZE, SYNTHETIC_NAMES, OpenNsfwTF, cv2,
     imread_rgb, jpeg_roundtrip, np, onnx_model_path, ort_nsfw, ort_session, photo, preprocess,
-    resize_interpolation, sha256_file, softmax_nsfw, tf,
+    resize_interpolation, sha256_file, softmax_nsfw, tf, WINDOW_STRIDE,
 )
 
 MODEL_NAME = "open_nsfw_int8"
+WINDOWS_MODEL_NAME = "open_nsfw_windows_int8"
+# Input shapes (H, W) the window model must resize to on every runtime, and the
+# long sides whose full-frame window maps are compared with the float model.
+WINDOW_SHAPES = ((224, 224), (224, 416), (416, 224), (224, 896), (288, 384), (384, 672), (224, 1024))
+WINDOW_LONG_SIDES = (224, 288, 320, 416, 896)
+# int8 vs float max over the window map (photos and pastes resized to short side 224).
+MAX_WINDOW_MAP_DIFF = 0.03
 THRESHOLD = 0.6
 # Photos never used for calibration, to show the int8 ranges generalise.
 HELD_OUT = ("camera", "motorcycle", "gravel")
@@ -197,13 +210,14 @@ def eval_set(synthetic: dict[str, np.ndarray]) -> tuple[list[str], list[str], np
 # --------------------------------------------------------------------------- #
 
 def tf_nsfw(model: OpenNsfwTF, crops: np.ndarray) -> np.ndarray:
-    out = [model(tf.constant(crops[i:i + 16].astype(np.float32))).numpy()
+    out = [model(tf.constant(crops[i:i + 16].astype(np.float32))).numpy().reshape(-1, 2)
            for i in range(0, len(crops), 16)]
     return softmax_nsfw(np.concatenate(out))
 
 
-def convert(model: OpenNsfwTF, calib: np.ndarray) -> bytes:
-    fn = tf.function(model.__call__, input_signature=[tf.TensorSpec([1, CROP, CROP, 3], tf.float32)])
+def convert(model: OpenNsfwTF, calib: np.ndarray, windows: bool = False) -> bytes:
+    side = None if windows else CROP  # dynamic height and width for the window model
+    fn = tf.function(model.__call__, input_signature=[tf.TensorSpec([1, side, side, 3], tf.float32)])
     conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], model)
 
     def representative():
@@ -225,17 +239,30 @@ class Int8Model:
         from ai_edge_litert.interpreter import Interpreter
 
         self.interp = Interpreter(model_content=content, num_threads=threads)
+        self.inp = self.interp.get_input_details()[0]
+        self.windows = list(self.inp["shape_signature"][1:3]) == [-1, -1]
+        self.resize(CROP, CROP)
+
+    def resize(self, height: int, width: int) -> None:
+        if self.windows:
+            self.interp.resize_tensor_input(self.inp["index"], [1, height, width, 3], strict=True)
         self.interp.allocate_tensors()
         self.inp = self.interp.get_input_details()[0]
         self.out = self.interp.get_output_details()[0]
 
     def logits(self, crops: np.ndarray) -> np.ndarray:
-        res = []
-        for crop in crops:
-            self.interp.set_tensor(self.inp["index"], crop[None])
-            self.interp.invoke()
-            res.append(self.interp.get_tensor(self.out["index"])[0].copy())
-        return np.stack(res)
+        """[N, 2] logits of 224x224 crops (the window model's map is one window then)."""
+        return np.stack([self.window_map(crop).reshape(2) for crop in crops])
+
+    def window_map(self, image: np.ndarray) -> np.ndarray:
+        """Logits [rows, cols, 2] of one uint8 RGB image ([1, 1, 2] on the fixed model)."""
+        if self.windows and tuple(self.inp["shape"][1:3]) != image.shape[:2]:
+            self.resize(*image.shape[:2])
+        self.interp.set_tensor(self.inp["index"], image[None])
+        self.interp.invoke()
+        logits = self.interp.get_tensor(self.out["index"])
+        rows_cols = logits.shape[1:3] if logits.ndim == 4 else (1, 1)
+        return logits.reshape(*rows_cols, 2).copy()
 
     def nsfw(self, crops: np.ndarray) -> np.ndarray:
         return softmax_nsfw(self.logits(crops))
@@ -245,7 +272,7 @@ def check_io(m: Int8Model) -> None:
     i, o = m.inp, m.out
     assert i["dtype"] == np.uint8 and list(i["shape"]) == [1, CROP, CROP, 3], i
     assert i["quantization"] == (1.0, 0), f"input quantization {i['quantization']} != (1.0, 0)"
-    assert o["dtype"] == np.float32 and list(o["shape"]) == [1, 2], o
+    assert o["dtype"] == np.float32 and list(o["shape"]) == ([1, 1, 1, 2] if m.windows else [1, 2]), o
     ops = {d["op_name"] for d in m.interp._get_ops_details()}
     assert "SOFTMAX" not in ops, ops
     for t in m.interp.get_tensor_details():
@@ -270,6 +297,63 @@ def weight_check(content: bytes) -> dict:
     return {"per_channel": per_channel, "per_tensor": per_tensor}
 
 
+def short_side_window(rgb: np.ndarray, long_side: int | None = None) -> np.ndarray:
+    """The window model's input: short side CROP, the long side (aspect kept) rounded to a
+    multiple of WINDOW_STRIDE, or forced to ``long_side``."""
+    h, w = rgb.shape[:2]
+    if long_side is None:
+        long_side = max(CROP, round(max(h, w) * CROP / min(h, w) / WINDOW_STRIDE) * WINDOW_STRIDE)
+    size = (long_side, CROP) if w >= h else (CROP, long_side)
+    return resize_to(rgb, *size)
+
+
+def window_checks(int8: Int8Model, model: OpenNsfwTF, eval_crops: np.ndarray,
+                  synthetic: dict[str, np.ndarray]) -> dict:
+    """The window model against the committed fixed model (224x224: same scores), on the
+    runtime's resize path (every WINDOW_SHAPES), and against its float graph on whole
+    frames (photos, and patterns pasted flush with an edge), window by window."""
+    fixed = Int8Model((MODELS_DIR / f"{MODEL_NAME}.tflite").read_bytes())
+    vs_fixed = float(np.abs(fixed.nsfw(eval_crops) - int8.nsfw(eval_crops)).max())
+    print(f"window model at 224x224 vs the fixed model: max |score diff| {vs_fixed:.2e} on {len(eval_crops)} crops")
+    for h, w in WINDOW_SHAPES:
+        grid = int8.window_map(np.zeros((h, w, 3), np.uint8)).shape[:2]
+        assert grid == ((h - CROP) // WINDOW_STRIDE + 1, (w - CROP) // WINDOW_STRIDE + 1), (h, w, grid)
+    frames = {}
+    for p in PHOTOS:
+        for long_side in WINDOW_LONG_SIDES:
+            frames[f"{p.key} {long_side}"] = short_side_window(p.load(), long_side)
+    for i, (name, pattern) in enumerate(synthetic.items()):
+        bg = short_side_window(photo(PASTE_BACKGROUNDS[i % len(PASTE_BACKGROUNDS)]).load(), 416)
+        for edge, x in (("left", 0), ("right", bg.shape[1] - 120)):
+            pasted = bg.copy()
+            pasted[52:172, x:x + 120] = resize_to(pattern, 120, 120)
+            frames[f"{name} 120px flush {edge}"] = pasted
+    max_diffs, window_diffs, flips = [], [], []
+    for name, frame in frames.items():
+        f = softmax_nsfw(model(tf.constant(frame[None].astype(np.float32))).numpy().reshape(-1, 2))
+        q = softmax_nsfw(int8.window_map(frame).reshape(-1, 2))
+        max_diffs.append(abs(f.max() - q.max()))
+        window_diffs.append(np.abs(f - q).max())
+        if (f.max() >= THRESHOLD) != (q.max() >= THRESHOLD):
+            flips.append(name)
+    max_diffs, window_diffs = np.array(max_diffs), np.array(window_diffs)
+    print(f"window maps, int8 vs float on {len(frames)} frames: max over windows differs by mean "
+          f"{max_diffs.mean():.5f} max {max_diffs.max():.5f}; any one window by max {window_diffs.max():.5f}; "
+          f"flips {flips}")
+    assert max_diffs.max() <= MAX_WINDOW_MAP_DIFF and not flips, (max_diffs.max(), flips)
+    return {
+        "vs_fixed_model_at_224_max_abs_diff": float(f"{vs_fixed:.3g}"),
+        "runtime_resize_shapes_checked": [list(s) for s in WINDOW_SHAPES],
+        "frames": len(frames),
+        "frames_note": f"the {len(PHOTOS)} photos at short side {CROP} and long side {list(WINDOW_LONG_SIDES)}, "
+                       "and each synthetic pattern at 120 px pasted flush with the left and right end of a 224x416 photo",
+        "map_max_mean_abs_diff": round(float(max_diffs.mean()), 6),
+        "map_max_max_abs_diff": round(float(max_diffs.max()), 6),
+        "any_window_max_abs_diff": round(float(window_diffs.max()), 6),
+        "decision_flips_at_threshold": len(flips),
+    }
+
+
 def fixture_paths(fixtures: Path) -> list[Path]:
     return ([CALIBRATION_DIR / n for n in SYNTHETIC_NAMES]
             + sorted((fixtures / "benign").glob("*.jpg")))
@@ -286,11 +370,14 @@ def main() -> None:
     ap.add_argument("--fixtures", type=Path, default=FIXTURES_DIR, help="tests/fixtures directory")
     ap.add_argument("--check", action="store_true",
                     help="rebuild in memory and verify the committed model (bytes, else scores); write nothing")
+    ap.add_argument("--windows", action="store_true",
+                    help=f"the fully convolutional model ({WINDOWS_MODEL_NAME}): a score per 224-px window")
     args = ap.parse_args()
+    model_name = WINDOWS_MODEL_NAME if args.windows else MODEL_NAME
 
     tf.keras.utils.set_random_seed(0)
     onnx_path = onnx_model_path()
-    model = OpenNsfwTF(onnx_path)
+    model = OpenNsfwTF(onnx_path, windows=args.windows)
     session = ort_session(onnx_path)
     synthetic = synthetic_images()
 
@@ -302,10 +389,10 @@ def main() -> None:
 
     calib, calib_desc = calibration_set(synthetic)
     print(f"calibrating on {len(calib)} crops ...", flush=True)
-    content = convert(model, calib)
+    content = convert(model, calib, windows=args.windows)
     int8 = Int8Model(content)
     check_io(int8)
-    tflite_path = args.out_dir / f"{MODEL_NAME}.tflite"
+    tflite_path = args.out_dir / f"{model_name}.tflite"
     int8_scores = int8.nsfw(eval_crops)
 
     if args.check:
@@ -368,6 +455,7 @@ def main() -> None:
     benign = np.array([v["int8"] for k, v in fixture_scores.items() if k.startswith("benign/")])
     assert benign.size and benign.max() < THRESHOLD, benign
     benign_all = int8_scores[np.array(groups) == "photo"]
+    windows = window_checks(int8, model, eval_crops, synthetic) if args.windows else None
 
     tflite_path.write_bytes(content)
 
@@ -375,7 +463,7 @@ def main() -> None:
     import onnxruntime
 
     card = {
-        "name": MODEL_NAME,
+        "name": model_name,
         "file": tflite_path.name,
         "sha256": sha256_file(tflite_path),
         "size_bytes": tflite_path.stat().st_size,
@@ -447,7 +535,25 @@ def main() -> None:
                     "the SDK pipeline does not",
         },
     }
-    (args.out_dir / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    if windows is not None:
+        card["input"] = {k: v for k, v in card["input"].items() if k not in ("resize", "crop_offset")}
+        card["input"].update({
+            "shape": [1, -1, -1, 3],
+            "resize_interpolation": "area when shrinking, bilinear when enlarging; aspect ratio preserved",
+        })
+        card["output"].update({
+            "shape": [1, -1, -1, 2],
+            "postprocess": "softmax per window on the host; score = max over the windows' softmax(logits)[1]",
+        })
+        card["windows"] = {
+            "window": CROP, "stride": WINDOW_STRIDE, "side_multiple": WINDOW_STRIDE, "min_side": CROP,
+            "grid": "rows = (H - 224) / 32 + 1, cols = (W - 224) / 32 + 1",
+            "window_box": "window (row, col) covers input pixels y 32*row .. 32*row+224, x 32*col .. 32*col+224",
+            "resize": "aspect preserved: short side = window, long side rounded to a multiple of the stride",
+            "head": "the fully connected layer applied as a 1x1 convolution on the 7x7 stride-1 pooled map",
+            "checks": windows,
+        }
+    (args.out_dir / f"{model_name}.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {tflite_path} ({card['size_bytes']} bytes, sha256 {card['sha256']})")
 
 

@@ -40,6 +40,9 @@ ONNX_SHA256 = "864bb37bf8863564b87eb330ab8c785a79a773f4e7c43cb96db52ed8611305fa"
 RESIZE = 256
 CROP = 224
 CROP_OFFSET = (RESIZE - CROP) // 2  # 16
+# The fully convolutional model: the network downsamples by 32 and ends in a 7x7
+# average pool of stride 1, so one window of CROP pixels per WINDOW_STRIDE step.
+WINDOW_STRIDE = 32
 # Caffe ImageNet mean of the open_nsfw training pipeline, BGR order.
 MEAN_BGR = np.array([104.0, 117.0, 123.0], dtype=np.float32)
 MEAN_RGB = MEAN_BGR[::-1].copy()
@@ -98,10 +101,17 @@ class OpenNsfwTF(tf.Module):
     mean is an explicit Sub before that convolution's zero padding; folding it
     into the bias would be wrong at the padded border pixels.
     The graph stops before the Softmax: the host applies it to float logits.
+
+    With ``windows=True`` the model is fully convolutional: any input whose
+    sides are multiples of WINDOW_STRIDE (at least CROP), and the fully connected
+    layer applied as a 1x1 convolution on the 7x7-pooled map, so the output is
+    logits [N, (H - CROP) / 32 + 1, (W - CROP) / 32 + 1, 2], one pair per window
+    of CROP pixels at a 32-pixel stride. At exactly CROP it is the fixed model.
     """
 
-    def __init__(self, onnx_path: Path):
+    def __init__(self, onnx_path: Path, windows: bool = False):
         super().__init__(name="open_nsfw")
+        self._windows = windows
         graph = onnx.load(str(onnx_path)).graph
         self._inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
         self._nodes = list(graph.node)
@@ -135,7 +145,7 @@ class OpenNsfwTF(tf.Module):
                 raise ValueError(f"unsupported Conv attributes in {node.name}")
             k, s = int(a["kernel_shape"][0]), int(a["strides"][0])
             pads = list(a.get("pads", [0, 0, 0, 0]))
-            padding = _explicit_or_same(pads, int(x.shape[1]), k, s)
+            padding = _explicit_or_same(pads, _side(x), k, s)
             if padding is None:
                 x = tf.pad(x, [[0, 0], [pads[0], pads[2]], [pads[1], pads[3]], [0, 0]])
                 padding = "VALID"
@@ -150,11 +160,13 @@ class OpenNsfwTF(tf.Module):
         if op in ("MaxPool", "AveragePool"):
             x = t[ins[0]]
             k, s = int(a["kernel_shape"][0]), int(a["strides"][0])
-            padding = _explicit_or_same(list(a.get("pads", [0, 0, 0, 0])), int(x.shape[1]), k, s)
+            padding = _explicit_or_same(list(a.get("pads", [0, 0, 0, 0])), _side(x), k, s)
             if padding is None:
                 raise ValueError(f"pool padding of {node.name} has no TF equivalent")
             pool = tf.nn.max_pool2d if op == "MaxPool" else tf.nn.avg_pool2d
             return pool(x, k, s, padding)
+        if op == "Reshape" and self._windows:
+            return t[ins[0]]  # the pooled map stays spatial: one vector per window
         if op == "Reshape":
             x = t[ins[0]]
             # In ONNX this maps NCHW [N,C,1,1] to [N,1,1,C] / [N,C]; with 1x1
@@ -163,9 +175,19 @@ class OpenNsfwTF(tf.Module):
                 raise ValueError(f"Reshape {node.name} only supported on 1x1 spatial maps")
             shape = [int(d) for d in self._inits[ins[1]]]
             return tf.reshape(x, shape)
+        if op == "MatMul" and self._windows:
+            w = self._inits[ins[1]]  # [in, out]: the fully connected layer as a 1x1 conv
+            return tf.nn.conv2d(t[ins[0]], tf.constant(w[None, None]), strides=1, padding="VALID")
         if op == "MatMul":
             return tf.matmul(t[ins[0]], self._consts[ins[1]])
         raise ValueError(f"unsupported ONNX op {op} ({node.name})")
+
+
+def _side(x: tf.Tensor) -> int:
+    """The height a padding rule is decided on. A dynamic (window) input has
+    sides that are multiples of 32, so every map a stride-2 op sees has an even
+    side, like the fixed model's: CROP stands in for it."""
+    return CROP if x.shape[1] is None else int(x.shape[1])
 
 
 def _attrs(node: onnx.NodeProto) -> dict:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, List
 from . import _native
 from .detect.guard import Guard
 from .detect.options import GuardOptions, RunningMode
-from .detect.results import Classification, IncomingVerdict, OutgoingVerdict, VideoClassification
+from .detect.results import Box, Classification, IncomingVerdict, OutgoingVerdict, VideoClassification
 from .errors import ClosedGuardError, HashListError, ImageError, ModelError, NudeguardError, PolicyError
 from .media.blur import blur, veil, veil_sigma
 from .media.pixels import ColorOrder, ImageInput
@@ -71,6 +71,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "Action",
     "AgeGroup",
+    "Box",
     "CallFrame",
     "CallGuard",
     "CallMode",

@@ -1,6 +1,10 @@
 """The inference engine: the model's card, a pool of interpreters and the tensor binding that
 turns pixels into a :class:`Classification`.
 
+A window model (a card with a ``windows`` section) takes any input size: each session keeps
+one interpreter per input shape it has met (:class:`WindowGeometry` keeps them few), prepared
+once, so a new aspect ratio does not re-pack the weights on every call.
+
 A model that cannot be used (damaged or missing file or card, no interpreter package) does not
 raise here: the engine keeps the :class:`ModelError` and raises it from every call that needs
 the model, so a guard can fail closed instead of crashing its client.
@@ -11,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -21,6 +25,7 @@ from ..media.pixels import COLOR_ORDERS, Pixels
 from .model import ModelCard, load_card, softmax_score
 from .results import Classification
 from .runtime import Runtime, load_runtime
+from .windows import WindowGeometry
 
 __all__ = ["Engine", "Session"]
 
@@ -29,9 +34,27 @@ class Session:
     """One interpreter of the pool, held: the stages of a classification one by one, so
     ``nudeguard bench`` can time them apart. :meth:`Engine.classify` runs all three."""
 
-    def __init__(self, engine: "Engine", interpreter: Any) -> None:
+    def __init__(self, engine: "Engine", new_interpreter: Callable[[Optional[Tuple[int, int]]], Any]) -> None:
         self._engine = engine
+        self._new_interpreter = new_interpreter
+        self._by_input_size: Dict[Tuple[int, int], Any] = {}
+        self._frame_size = (0, 0)
+        window = engine.windows.window if engine.windows is not None else None
+        input_size = (window, window) if window else None
+        self._use(new_interpreter(input_size), input_size)
+
+    @property
+    def prepared(self) -> Dict[Tuple[int, int], Any]:
+        """A window model's interpreters by input size (width, height), as prepared so far."""
+        return dict(self._by_input_size)
+
+    def _use(self, interpreter: Any, input_size: Optional[Tuple[int, int]]) -> None:
+        """Make ``interpreter`` (allocated for ``input_size``, width x height, for a window
+        model) the one the stages run on."""
+        if input_size is not None:
+            self._by_input_size[input_size] = interpreter
         self.interpreter = interpreter
+        self.input_size = input_size
         (inp,) = interpreter.get_input_details()
         (out,) = interpreter.get_output_details()
         self.input_details = inp
@@ -45,10 +68,18 @@ class Session:
         return self._input_tensor()
 
     def preprocess(self, pixels: Pixels) -> None:
-        """Resize, crop and normalize ``pixels`` into the input tensor (native, one pass)."""
+        """Resize, crop and normalize ``pixels`` into the input tensor (native, one pass). A
+        window model's input is the whole frame, aspect kept (:meth:`WindowGeometry.input_size`)."""
         engine = self._engine
+        resize = engine.card.resize_size
+        if engine.windows is not None:
+            height, width = pixels.array.shape[:2]
+            self._frame_size = (width, height)
+            resize = engine.windows.input_size(width, height)
+            if resize != self.input_size:
+                self._use(self._by_input_size.get(resize) or self._new_interpreter(resize), resize)
         tensor = self._input_tensor()
-        _native.preprocess(pixels.array, pixels.format, tensor, resize=engine.card.resize_size,
+        _native.preprocess(pixels.array, pixels.format, tensor, resize=resize,
                            dst_order=engine.tensor_order, mul=engine.tensor_mul, add=engine.tensor_add)
 
     def invoke(self, source: str = "the input") -> None:
@@ -65,9 +96,19 @@ class Session:
         if engine.output_dequant is not None:
             scale, zero_point = engine.output_dequant
             output = (output.astype(np.float64) - zero_point) * scale
-        score = softmax_score(output, engine.card)
-        label = engine.card.labels[int(np.argmax(output))]
-        return Classification(score=score, label=label, sensitive=score >= engine.threshold)
+        if engine.windows is None:
+            score = softmax_score(output, engine.card)
+            label = engine.card.labels[int(np.argmax(output))]
+            return Classification(score=score, label=label, sensitive=score >= engine.threshold)
+        assert self.input_size is not None
+        rows, columns = engine.windows.grid(self.input_size)
+        windows = output.reshape(rows * columns, -1)
+        scores = np.array([softmax_score(logits, engine.card) for logits in windows])
+        best = int(np.argmax(scores))
+        fired = engine.windows.fired(scores.reshape(rows, columns), engine.threshold, self._frame_size,
+                                     self.input_size)
+        return Classification(score=float(scores[best]), label=engine.card.labels[int(np.argmax(windows[best]))],
+                              sensitive=bool(fired), fired_windows=fired)
 
 
 class Engine:
@@ -80,8 +121,11 @@ class Engine:
         self.model_error: Optional[ModelError] = None
         self._card: Optional[ModelCard] = None
         self._runtime: Optional[Runtime] = None
+        self.windows: Optional[WindowGeometry] = None
+        """The score map's geometry for a window model; ``None`` for a fixed-size one."""
         try:
             self._card = load_card(model_path)
+            self.windows = WindowGeometry.from_card(self._card.raw, model_path)
         except ModelError as exc:
             self.model_error = exc
         if threshold is None and self._card is not None:
@@ -127,12 +171,18 @@ class Engine:
         return self._threshold
 
     def _session(self, threads: int) -> Session:
-        assert self._runtime is not None
-        try:
-            interpreter = self._runtime.create_interpreter(model_path=str(self.model_path), num_threads=threads)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"{self.model_path}: {self._runtime.name} cannot load the model: {exc}") from None
-        return Session(self, interpreter)
+        runtime = self._runtime
+        assert runtime is not None
+
+        def new_interpreter(input_size: Optional[Tuple[int, int]]) -> Any:
+            shape = None if input_size is None else (1, input_size[1], input_size[0], 3)
+            try:
+                return runtime.create_interpreter(shape, model_path=str(self.model_path), num_threads=threads)
+            except (RuntimeError, ValueError) as exc:
+                what = "load the model" if shape is None else f"load the model with input shape {list(shape)}"
+                raise ModelError(f"{self.model_path}: {runtime.name} cannot {what}: {exc}") from None
+
+        return Session(self, new_interpreter)
 
     def _bind(self, session: Session) -> None:
         """Fold the card's normalization and the tensors' quantization into the numbers the

@@ -15,7 +15,18 @@ from ..safety.wording import SafetyWarning
 if TYPE_CHECKING:
     from ..hashing.hash_list import HashMatch
 
-__all__ = ["Classification", "IncomingVerdict", "OutgoingVerdict", "VideoClassification"]
+__all__ = ["Box", "Classification", "IncomingVerdict", "OutgoingVerdict", "VideoClassification"]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in the image's pixels: columns ``left`` to ``right`` and rows ``top`` to
+    ``bottom``, ends excluded."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,11 @@ class Classification:
     """The most likely label of the model's card (``"sfw"`` or ``"nsfw"``)."""
     sensitive: bool
     """``score >= threshold`` of the guard that produced it."""
+    fired_windows: Optional[Tuple[Box, ...]] = None
+    """With a window model (a card with a ``windows`` section): the windows whose score
+    reached the threshold, highest first, in the image's pixels (empty when none did); one
+    inference saw the whole frame. ``None`` with a fixed-size model, which scores the frame
+    as a whole."""
 
 
 @dataclass(frozen=True)

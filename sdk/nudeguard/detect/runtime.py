@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional, Sequence
 
 from .._native_stderr import native_output_logged
 from ..errors import ModelError
@@ -39,12 +39,16 @@ class Runtime:
     version: str
     interpreter_class: Any
 
-    def create_interpreter(self, **options: Any) -> Any:
-        """An interpreter with its tensors allocated. TF Lite prints "INFO: Created TensorFlow
-        Lite XNNPACK delegate for CPU." while allocating; that line goes to the ``nudeguard``
-        logger, not to the host's stderr."""
+    def create_interpreter(self, input_shape: Optional[Sequence[int]] = None, **options: Any) -> Any:
+        """An interpreter with its tensors allocated, its input resized to ``input_shape`` first
+        when given (a window model: tflite-runtime cannot allocate its 1x1 placeholder shape).
+        TF Lite prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." while
+        allocating; that line goes to the ``nudeguard`` logger, not to the host's stderr."""
         with native_output_logged():
             interpreter = self.interpreter_class(**options)
+            if input_shape is not None:
+                index = interpreter.get_input_details()[0]["index"]
+                interpreter.resize_tensor_input(index, list(input_shape), strict=True)
             interpreter.allocate_tensors()
         return interpreter
 

@@ -1,6 +1,6 @@
-"""What the model is shown: the views of a frame (the full frame, then square tiles along a
-long picture), the best of them, and the sampled frames of an animation or a video with near
-duplicates skipped.
+"""What the model is shown: the views of a frame (the full frame, then, for a fixed-size
+model, square tiles along a long picture; a window model sees the whole frame at once), the
+best of them, and the sampled frames of an animation or a video with near duplicates skipped.
 
 A sampled frame whose 32 x 32 luma thumbnail differs from the last classified frame's by at
 most :data:`DUPLICATE_MAX_LUMA_DIFF` levels anywhere is a near duplicate: it gets that
@@ -70,13 +70,14 @@ def _views(pixels: Pixels) -> Iterator[Pixels]:
 
 
 def best_view(classify: Classify, pixels: Pixels) -> Classification:
-    """The highest-scoring of the frame's views, stopping at the first sensitive one."""
+    """The highest-scoring of the frame's views, stopping at the first sensitive one. A window
+    model's answer (``fired_windows`` set) covers the whole frame in one inference: no tiles."""
     best: Optional[Classification] = None
     for view in _views(pixels):
         result = classify(view)
         if best is None or result.score > best.score:
             best = result
-        if best.sensitive:
+        if best.sensitive or result.fired_windows is not None:
             break
     assert best is not None
     return best
