@@ -595,9 +595,8 @@ def notes(results: dict) -> List[str]:
             "the first invoke also packs XNNPACK's weights). Imported alone in a fresh interpreter: numpy "
             f"{_f(imports['numpy'], 0)} ms, OpenCV with numpy {_f(imports['cv2'], 0)} ms, nudeguard with both "
             f"{_f(imports['nudeguard'], 0)} ms: nudeguard's own modules add about {_f(own, 0)} ms (typing, "
-            "logging, pathlib, JSON catalogues, the video module; text rules, evidence and hashing load on first "
-            "use). Closing the gap: decode JPEGs in the native core instead of importing OpenCV, and load the "
-            "video module when a video arrives. "
+            "logging, pathlib, dataclasses; the video decoder, text rules, evidence, hashing and the call guard "
+            "load on first use). Closing the gap: decode JPEGs in the native core instead of importing OpenCV. "
             f"Peak RSS {c['maxrss_mb']:.0f} MB.")
     return out
 
