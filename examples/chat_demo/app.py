@@ -1,4 +1,4 @@
-"""nudeguard chat demo: a local web chat between a 15-year-old and an adult.
+"""nudeguard chat demo: a local web chat between a 15-year-old and an adult, and a stranger.
 
     pip install '.[demo]' && python examples/chat_demo/app.py     # then open http://127.0.0.1:8000
 
@@ -8,22 +8,33 @@ text runs through a ``ConversationMonitor`` (sextortion warnings, in the reader'
 and the adult is asked before protection is turned on. A video call sends the caller's
 camera through a ``CallGuard``: the page posts its camera frames as JPEGs (ten a second),
 the other pane shows what would be transmitted (each frame as it is, or veiled) and the
-caller's pane the warning when the camera is veiled. The nudeguard calls are in
-``client_hooks.py`` (the chat's) and ``call_hooks.py`` (the call's); the page (``static/``)
-renders what this server's API returns, one pane per person, so a pane can grow a part
-without touching the others.
+caller's pane the warning when the camera is veiled. A third account, jay_22 (a stranger to
+Mia: a new account, no contacts in common, stated age 22), writes to Mia: ``route_message``
+files it in her hidden requests, which she sees only by opening that folder, with the
+notices about the sender. "Report threat" on a conversation makes the threat report
+(``threat_report``) from the reader's evidence log. The demo's guard has a hash list holding
+one photo, drawn at start-up (``reported_photo``): sending it, re-encoded or rotated too, is
+blocked. The nudeguard calls are in ``client_hooks.py`` (the chat's) and ``call_hooks.py``
+(the call's); the page (``static/``) renders what this server's API returns, one pane per
+person, so a pane can grow a part without touching the others.
 
 Privacy as in a real client: photos live in this process's memory only and are gone when
-it stops; of a call, only the newest transmitted frame is kept, until hang-up. Photos and
-camera frames arrive as raw request bodies rather than multipart forms because werkzeug
-spools multipart uploads over 500 KB to a temporary file.
+it stops; each reader's evidence log (texts and photo hashes, no pixels) is a file in a
+temporary directory, deleted with it; of a call, only the newest transmitted frame is kept,
+until hang-up. Photos and camera frames arrive as raw request bodies rather than multipart
+forms because werkzeug spools multipart uploads over 500 KB to a temporary file.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
+import shutil
+import tempfile
 import threading
+import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -33,7 +44,7 @@ import numpy as np
 from flask import Flask, Response, abort, jsonify, request, send_from_directory
 
 import nudeguard
-from nudeguard import CallFrame, CallGuard, Person
+from nudeguard import CallFrame, CallGuard, Person, SenderProfile
 
 import call_hooks
 import client_hooks
@@ -43,8 +54,20 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Largest photo accepted, in bytes.
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
 
-#: Who chats in the demo, and their ages (set by the app at sign-up in a real client).
-USERS = {"mia": ("Mia", 15), "alex": ("Alex", 34)}
+#: Who is in the demo, and their ages (set by the app at sign-up in a real client).
+USERS = {"mia": ("Mia", 15), "alex": ("Alex", 34), "jay": ("jay_22", 22)}
+
+#: Mia and Alex chat (and call); jay_22 writes to Mia without being her contact.
+CHAT = ("mia", "alex")
+PARTNERS = {"mia": "alex", "alex": "mia", "jay": "mia"}
+
+#: What the recipient's phone knows about whoever writes to them (a real client: from its
+#: server and the address book), by (recipient, sender).
+SENDER_PROFILES = {
+    ("mia", "alex"): SenderProfile(is_contact=True, mutual_contacts=9, account_age_days=1400),
+    ("alex", "mia"): SenderProfile(is_contact=True, mutual_contacts=9, account_age_days=600),
+    ("mia", "jay"): SenderProfile(is_contact=False, mutual_contacts=0, account_age_days=2, stated_age=22),
+}
 
 #: The page's languages (static/app.js has its labels in these).
 PAGE_LANGUAGES = ("en", "de")
@@ -54,8 +77,17 @@ PAGE_LANGUAGES = ("en", "de")
 class Message:
     id: int
     sender: str
+    to: str
+    folder: str
+    """Where ``route_message`` filed it for the recipient: ``inbox``, ``requests`` or ``hidden``."""
+    allowed: bool
+    """``False``: not delivered (the sender is told); kept in the recipient's hidden requests."""
+    evidence: int
+    """Its ``seq`` in the recipient's evidence log."""
     text: Optional[str] = None
     photo: Optional[bytes] = None
+    hashes: Optional[Dict[str, str]] = None
+    """The photo's hashes, as its recipient's evidence log and threat reports hold it."""
     notices: Dict[Tuple[str, str], Dict[str, Any]] = field(default_factory=dict)
     """By reader and page language: the safety notice, when this text raised the reader's
     conversation to WARN or URGENT. Worded in the reader's language, whatever language the
@@ -92,7 +124,7 @@ class Call:
 
 @dataclass
 class ChatRoom:
-    """The two users' conversation, held in memory only."""
+    """The users' messages, held in memory only, and each reader's evidence log."""
 
     guard: nudeguard.Guard
     people: Dict[str, Person] = field(default_factory=lambda: {n: Person(age) for n, (_, age) in USERS.items()})
@@ -110,14 +142,74 @@ class ChatRoom:
     """``received_photo`` results by message, recipient (age, opt-in) and language."""
     call: Optional[Call] = None
     """The call in progress: one at a time."""
+    evidence_folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="nudeguard-demo-evidence-")))
+    """A temporary directory, deleted with the room (or at exit)."""
+    evidence: Dict[str, nudeguard.EvidenceLog] = field(init=False)
+    """Each reader's evidence log: every message they received, the photos' hashes, who sent them."""
+    profiled: Set[Tuple[str, str]] = field(default_factory=set)
+    """(reader, sender): the sender's profile is in the reader's evidence log."""
+    threat_reports: Dict[int, Tuple[str, nudeguard.ThreatReport]] = field(default_factory=dict)
+    """Reports made, by id: (the reporter, the report)."""
 
     def __post_init__(self) -> None:
-        self.monitors = {(name, locale): nudeguard.ConversationMonitor(locale=locale, age=person.age, user=name)
-                         for name, person in self.people.items() for locale in PAGE_LANGUAGES}
+        self.monitors = {(name, locale): nudeguard.ConversationMonitor(locale=locale, age=self.people[name].age,
+                                                                       user=name)
+                         for name in CHAT for locale in PAGE_LANGUAGES}
+        weakref.finalize(self, shutil.rmtree, self.evidence_folder, True)
+        self.evidence = {name: nudeguard.EvidenceLog(self.evidence_folder / f"{name}.jsonl") for name in USERS}
 
     @staticmethod
     def other(user: str) -> str:
-        return "alex" if user == "mia" else "mia"
+        """Whom ``user`` writes to."""
+        return PARTNERS[user]
+
+    def deliver(self, sender: str, *, text: Optional[str] = None, photo: Optional[bytes] = None) -> Message:
+        """A message from ``sender`` to the person they write to: filed by ``route_message``,
+        recorded in the recipient's evidence log, and (in Mia and Alex's chat) read by the
+        conversation monitors."""
+        to = self.other(sender)
+        routing = client_hooks.incoming_message(SENDER_PROFILES[to, sender], self.people[to], "en")
+        log = self.evidence[to]
+        if (to, sender) not in self.profiled:
+            log.add_profile(sender, {"display_name": USERS[sender][0], "reasons": routing["reasons"]})
+            self.profiled.add((to, sender))
+        now = time.time()
+        hashes = None
+        if photo is not None:
+            hashes = photo_hashes(photo)
+            record = log.add_media(sender, **hashes, time=now)
+        else:
+            record = log.add_message(sender, text or "", time=now, folder=routing["folder"])
+        notices: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        if text is not None and routing["folder"] == "inbox" and {sender, to} == set(CHAT):
+            found = {key: client_hooks.text_notice(monitor, sender, text) for key, monitor in self.monitors.items()}
+            notices = {key: notice for key, notice in found.items() if notice is not None}
+        message = Message(next(self.ids), sender, to, routing["folder"], routing["allowed"], record["seq"],
+                          text=text, photo=photo, hashes=hashes, notices=notices)
+        self.messages.append(message)
+        return message
+
+    def in_chat(self, message: Message, user: str) -> bool:
+        """Whether ``message`` shows in ``user``'s chat: what they wrote to the person they
+        write to, and whatever ``route_message`` filed in their inbox, from anyone."""
+        return (message.sender, message.to) == (user, self.other(user)) or (
+            message.to == user and message.folder == "inbox")
+
+    def requests(self, user: str, locale: str) -> Dict[str, List[Dict[str, Any]]]:
+        """``user``'s message requests and hidden requests, by sender, each with the notice."""
+        folders: Dict[str, List[Dict[str, Any]]] = {"requests": [], "hidden": []}
+        for message in self.messages:
+            if message.to != user or message.folder == "inbox":
+                continue
+            group = next((g for g in folders[message.folder] if g["id"] == message.sender), None)
+            if group is None:
+                routing = client_hooks.incoming_message(SENDER_PROFILES[user, message.sender], self.people[user],
+                                                        locale)
+                group = {"id": message.sender, "name": USERS[message.sender][0], "notice": routing["notice"],
+                         "reasons": routing["reasons"], "messages": []}
+                folders[message.folder].append(group)
+            group["messages"].append({"id": message.id, "text": message.text, "photo": message.photo is not None})
+        return folders
 
     def received(self, message: Message, user: str, locale: str) -> Tuple[Dict[str, Any], Optional[bytes]]:
         """``client_hooks.received_photo`` for ``user``, once per message, person and language."""
@@ -136,7 +228,7 @@ class ChatRoom:
 
     def call_view(self, user: str) -> Optional[Dict[str, Any]]:
         call = self.call
-        if call is None:
+        if call is None or user not in (call.caller, self.other(call.caller)):
             return None
         if call.caller != user:
             return {"mine": False}
@@ -144,7 +236,8 @@ class ChatRoom:
 
     def view(self, message: Message, user: str, locale: str) -> Dict[str, Any]:
         item: Dict[str, Any] = {"id": message.id, "mine": message.sender == user,
-                                "sender": USERS[message.sender][0], "text": message.text}
+                                "sender": USERS[message.sender][0], "text": message.text,
+                                "delivered": message.allowed}
         if (user, locale) in message.notices:
             item["notice"] = message.notices[user, locale]
         if message.photo is not None:
@@ -204,14 +297,17 @@ def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[Call
             name, age = USERS[user]
             other = room.other(user)
             blocked = user in room.blocked
-            messages = [] if blocked else [room.view(m, user, locale) for m in room.messages]
+            messages = [] if blocked else [room.view(m, user, locale) for m in room.messages if room.in_chat(m, user)]
+            chatting = user in CHAT
             return jsonify({
                 "user": {"id": user, "name": name, "age": age, "protected": person.protected},
                 "other": {"id": other, "name": USERS[other][0]},
+                "stranger": not chatting,
                 "opt_in": client_hooks.opt_in_question(room.guard, locale)
-                if person.age_group is nudeguard.AgeGroup.ADULT and not person.opted_in else None,
+                if chatting and person.age_group is nudeguard.AgeGroup.ADULT and not person.opted_in else None,
                 "blocked": blocked,
                 "messages": messages,
+                "requests": room.requests(user, locale),
                 "call": room.call_view(user),
             })
 
@@ -223,6 +319,8 @@ def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[Call
         if not photo:
             abort(400, "the request body must be the photo's bytes")
         verdict = client_hooks.speed_bump(room.guard, photo, room.people[user], locale)
+        if verdict["action"] == "block":  # on the hash list: nothing to send later
+            return jsonify(dict(verdict, draft=None))
         with room.lock:
             draft = next(room.ids)
             room.drafts[draft] = (user, photo)
@@ -236,9 +334,8 @@ def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[Call
             if owner != user:
                 abort(404)
             del room.drafts[draft]
-            message = Message(next(room.ids), user, photo=photo)
-            room.messages.append(message)
-        return jsonify({"message": message.id})
+            message = room.deliver(user, photo=photo)
+        return jsonify({"message": message.id, "delivered": message.allowed})
 
     @app.delete("/api/drafts/<int:draft>")
     def discard_draft(draft: int) -> Response:
@@ -255,11 +352,8 @@ def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[Call
         if not text:
             abort(400, 'send {"text": "..."}')
         with room.lock:
-            notices = {key: client_hooks.text_notice(monitor, user, text) for key, monitor in room.monitors.items()}
-            message = Message(next(room.ids), user, text=text[:2000],
-                              notices={key: notice for key, notice in notices.items() if notice is not None})
-            room.messages.append(message)
-        return jsonify({"message": message.id})
+            message = room.deliver(user, text=text[:2000])
+        return jsonify({"message": message.id, "delivered": message.allowed})
 
     @app.get("/api/messages/<int:message_id>/preview")
     def preview(message_id: int) -> Response:
@@ -315,6 +409,8 @@ def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[Call
     def start_call() -> Response:
         """The user calls the other one: their camera goes through a call guard from now on."""
         user, locale = user_arg(), locale_arg()
+        if user not in CHAT:
+            abort(403, "only Mia and Alex call each other")
         mode = (request.get_json(silent=True) or {}).get("mode", "strict")
         if mode not in [m.value for m in nudeguard.CallMode]:
             abort(400, 'send {"mode": "strict"} or "low_latency"')
@@ -401,7 +497,72 @@ def create_app(guard: nudeguard.Guard, *, call_observer: Optional[Callable[[Call
         return Response(client_hooks.hash_report(photos, note), mimetype="application/json",
                         headers={"Content-Disposition": 'attachment; filename="nudeguard-report.json"'})
 
+    @app.post("/api/threat_reports")
+    def make_threat_report() -> Response:
+        """ "Report threat" on a conversation: the report of the messages the user selected
+        (``{"sender": "jay", "messages": [ids]}``), from the user's evidence log."""
+        user, locale = user_arg(), locale_arg()
+        choice = request.get_json(silent=True) or {}
+        sender, chosen = choice.get("sender"), choice.get("messages")
+        if sender not in USERS or (user, sender) not in SENDER_PROFILES:
+            abort(400, "sender must be someone who wrote to this user")
+        if not isinstance(chosen, list) or not chosen:
+            abort(400, 'send {"messages": [ids]}: the messages to report')
+        with room.lock:
+            received = {m.id: m for m in room.messages if (m.sender, m.to) == (sender, user)}
+            if any(message_id not in received for message_id in chosen):
+                abort(400, f"messages must be ids of messages {sender} sent this user")
+            selected = [received[message_id] for message_id in sorted(set(chosen))]
+            report = client_hooks.threat_report(
+                room.evidence[user], room.people[user], sender, SENDER_PROFILES[user, sender],
+                messages=[m.evidence for m in selected if m.photo is None],
+                images=[m.hashes for m in selected if m.hashes is not None], locale=locale)
+            report_id = next(room.ids)
+            room.threat_reports[report_id] = (user, report)
+        return jsonify({"id": report_id, "verified": report.verified})
+
+    @app.get("/api/threat_reports/<int:report_id>/<kind>")
+    def threat_report(report_id: int, kind: str) -> Response:
+        """The report as its readable page (``html``) or as JSON (``json``, a download)."""
+        user = user_arg()
+        owner, report = room.threat_reports.get(report_id, (None, None))
+        if owner != user or report is None or kind not in ("html", "json"):
+            abort(404)
+        if kind == "html":
+            return Response(report.to_html(), mimetype="text/html", headers={"Cache-Control": "no-store"})
+        return Response(report.to_json(), mimetype="application/json", headers={
+            "Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="nudeguard-threat-report.json"'})
+
     return app
+
+
+def photo_hashes(photo: bytes) -> Dict[str, str]:
+    """PDQ, SHA-256 and MD5 of a photo; without the PDQ hash when it cannot be decoded."""
+    try:
+        fingerprint = nudeguard.fingerprint(photo)
+    except nudeguard.ImageError:
+        return {"sha256": hashlib.sha256(photo).hexdigest(), "md5": hashlib.md5(photo).hexdigest()}
+    return {"pdq": fingerprint.pdq, "sha256": fingerprint.sha256, "md5": fingerprint.md5}
+
+
+def reported_photo() -> bytes:
+    """The demo's stand-in for a photo reported as shared without consent (as Take It Down
+    lists hold them): drawn here, a JPEG in memory, so the demo ships and downloads no file."""
+    height, width = 480, 640
+    rows, columns = np.mgrid[0:height, 0:width]
+    picture = np.dstack([columns * 255 // width, rows * 255 // height, 255 - columns * 255 // width])
+    picture = np.ascontiguousarray(picture, dtype=np.uint8)
+    cv2.circle(picture, (220, 200), 110, (40, 40, 200), -1)
+    cv2.rectangle(picture, (380, 90), (590, 380), (30, 160, 60), -1)
+    cv2.ellipse(picture, (330, 380), (150, 55), 20, 0, 360, (240, 240, 240), -1)
+    cv2.putText(picture, "reported photo (demo)", (24, 456), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (20, 20, 20), 3)
+    return cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+
+
+def demo_hash_list(photos: List[bytes]) -> nudeguard.HashList:
+    """The demo's hash list: the PDQ hashes of ``photos``, computed here at start-up."""
+    return nudeguard.HashList.from_hashes([(nudeguard.pdq_hash(photo).hex, f"demo-reported-{index}")
+                                           for index, photo in enumerate(photos)])
 
 
 def image_type(data: bytes) -> str:
@@ -422,8 +583,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this computer only)")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    with nudeguard.Guard(nudeguard.GuardOptions(workers=2)) as guard:
+    photo = reported_photo()
+    options = nudeguard.GuardOptions(workers=2, hash_list=demo_hash_list([photo]))
+    with tempfile.TemporaryDirectory(prefix="nudeguard-demo-") as folder, nudeguard.Guard(options) as guard:
+        listed = Path(folder) / "reported-photo.jpg"
+        listed.write_bytes(photo)
         print(f"nudeguard chat demo: open http://{args.host}:{args.port}")
+        print(f"A photo on the demo's hash list (pick it to see it blocked): {listed}")
         create_app(guard).run(host=args.host, port=args.port, threaded=True)
 
 

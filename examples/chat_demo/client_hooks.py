@@ -10,16 +10,17 @@ both users' devices.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 
 import nudeguard
-from nudeguard import Action, Person, RiskLevel
+from nudeguard import Action, Person, RiskLevel, SenderProfile
 
 
 def speed_bump(guard: nudeguard.Guard, image: bytes, sender: Person, locale: str) -> Dict[str, Any]:
-    """The speed bump: ``"confirm"`` with the warning to show before "send anyway", or ``"allow"``."""
+    """The speed bump: ``"confirm"`` with the warning to show before "send anyway", ``"block"``
+    (the photo is on the guard's hash list: the warning, and no way to send it) or ``"allow"``."""
     verdict = guard.check_outgoing(image, sender=sender, locale=locale)
     return {
         "action": verdict.action.value,
@@ -56,6 +57,29 @@ def text_notice(monitor: nudeguard.ConversationMonitor, sender: str, text: str) 
     if risk.level >= RiskLevel.WARN and risk.level > before:
         return {"level": risk.level.name.lower(), **as_json(risk.notice)}
     return None
+
+
+def incoming_message(sender: SenderProfile, recipient: Person, locale: str) -> Dict[str, Any]:
+    """Where a message lands: ``"inbox"`` (the chat), ``"requests"`` or ``"hidden"`` (never
+    shown unless the recipient opens that folder), whether it is delivered at all (if not, tell
+    the sender), and the notice about the sender ("This account was created recently")."""
+    routing = nudeguard.route_message(sender, recipient=recipient, locale=locale)
+    return {
+        "folder": routing.folder.value,
+        "allowed": routing.allowed,
+        "notice": as_json(routing.notice),
+        "reasons": [reason.value for reason in routing.reasons],
+    }
+
+
+def threat_report(log: nudeguard.EvidenceLog, reporter: Person, sender_id: str, sender: SenderProfile, *,
+                  messages: Sequence[int], images: List[Dict[str, str]], locale: str) -> nudeguard.ThreatReport:
+    """The report of a threat to share images: the selected messages (the evidence log's
+    ``seq`` numbers) verbatim, the log's chain verified, the photos by their hashes only
+    (``pdq`` / ``sha256`` / ``md5``), and the next steps for the reporter's age (Take It
+    Down under 18, StopNCII for adults); ``to_html()`` / ``to_json()`` for the page and the file."""
+    return nudeguard.threat_report(log, reporter=reporter, sender_id=sender_id, sender=sender,
+                                   messages=list(messages), images=images, locale=locale)
 
 
 def hash_report(images: List[bytes], note: str) -> str:

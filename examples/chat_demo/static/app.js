@@ -21,6 +21,14 @@ const LABELS = {
     camera_blurred: "{name} sees a blurred picture.",
     camera_resumed: "Protection paused: {name} sees your camera until it is clear again.",
     call_with: "Video call with {name}", waiting_video: "Waiting for {name}'s video…",
+    requests: "Requests ({n})", hidden_requests: "Hidden requests ({n})", back_to_chat: "Back to chat",
+    no_requests: "Nothing here.", report_threat: "Report threat", report_threat_title: "Report a threat",
+    report_threat_body: "Choose the messages to put in the report. Photos go in as hashes only, never the pictures.",
+    make_report: "Make report", cancel: "Cancel", close: "Close", report_ready: "Your report",
+    download_page: "Download page", download_json: "Download JSON",
+    report_made: "Report made from your evidence log: {n} message(s), chain verified.",
+    report_chain_broken: "Report made: {n} message(s). The evidence log was changed; the report says where.",
+    not_delivered: "Not delivered: {name} can't get messages from you.", stranger: "Not in {name}'s contacts",
   },
   de: {
     subtitle: "Chat-Demo", language: "Sprache",
@@ -38,6 +46,15 @@ const LABELS = {
     camera_blurred: "{name} sieht ein verschwommenes Bild.",
     camera_resumed: "Schutz pausiert: {name} sieht deine Kamera, bis sie wieder unbedenklich ist.",
     call_with: "Videoanruf mit {name}", waiting_video: "Warte auf das Video von {name}…",
+    requests: "Anfragen ({n})", hidden_requests: "Verborgene Anfragen ({n})", back_to_chat: "Zurück zum Chat",
+    no_requests: "Hier ist nichts.", report_threat: "Drohung melden", report_threat_title: "Eine Drohung melden",
+    report_threat_body: "Wähle die Nachrichten für die Meldung aus. Fotos gehen nur als Hashes hinein, nie die Bilder.",
+    make_report: "Meldung erstellen", cancel: "Abbrechen", close: "Schließen", report_ready: "Deine Meldung",
+    download_page: "Seite herunterladen", download_json: "JSON herunterladen",
+    report_made: "Meldung aus deinem Beweisprotokoll erstellt: {n} Nachricht(en), Kette geprüft.",
+    report_chain_broken: "Meldung erstellt: {n} Nachricht(en). Das Beweisprotokoll wurde verändert; die Meldung sagt, wo.",
+    not_delivered: "Nicht zugestellt: {name} kann keine Nachrichten von dir bekommen.",
+    stranger: "Nicht in den Kontakten von {name}",
   },
 };
 
@@ -124,8 +141,18 @@ function dialog(kind, title, body, safe, risky, ...more) {
   return el("div", { class: "overlay" }, node);
 }
 
+// A photo on the hash list: the warning and "Close", never "send anyway" (nothing was kept to send).
+function blockedPhoto(user, bump) {
+  const w = bump.warning;
+  const close = () => { ui[user].bump = null; ui[user].helpOpen.delete("blocked-photo"); setStatus(user, "not_sent"); render(); };
+  return dialog("blocked-photo", w.title, w.body,
+    el("button", { class: "close primary", "data-focus": "", onclick: close }, w.cancel_label), null,
+    safetyActions(user, w, "blocked-photo", { reportable: false }));
+}
+
 function speedBump(user, bump) {
   const w = bump.warning;
+  if (bump.action === "block") return blockedPhoto(user, bump);
   return dialog("speed-bump", w.title, w.body,
     el("button", { class: "dont-send primary", "data-focus": "", onclick: () => discard(user, bump.draft) }, w.cancel_label),
     el("button", { class: "send-anyway", onclick: () => sendDraft(user, bump.draft) }, w.confirm_label),
@@ -171,6 +198,7 @@ function messageView(user, message) {
   return el("div", { class: `message ${message.mine ? "mine" : "theirs"}`, "data-id": message.id },
     message.mine ? null : el("span", { class: "sender" }, message.sender),
     message.text !== null ? el("p", { class: "text" }, message.text) : null,
+    message.delivered ? null : el("p", { class: "not-delivered" }, label("not_delivered", { name: latest[user].other.name })),
     message.photo ? photoView(user, message) : null,
     message.notice ? el("div", { class: `notice card ${message.notice.level}`, role: "alert" },
       el("strong", { class: "title" }, message.notice.title),
@@ -183,7 +211,84 @@ function paneHeader(user, state) {
   return el("div", { class: "pane-header" },
     el("h2", {}, `${me.name}, ${me.age}`),
     me.age >= 18 && me.protected ? el("span", { class: "protection" }, label("protection_on")) : null,
-    state.call || state.blocked ? null : callStart(user));
+    state.stranger ? el("span", { class: "stranger-note" }, label("stranger", { name: state.other.name })) : null,
+    state.call || state.blocked || state.stranger ? null : callStart(user));
+}
+
+// ----------------------------------------------------------------------------- requests and threat reports
+
+// Message requests and hidden requests (filed there by route_message): counted in a bar above
+// the chat, their messages shown only when the person opens the folder.
+function folderBar(user, state) {
+  const count = (folder) => state.requests[folder].reduce((n, group) => n + group.messages.length, 0);
+  const open = ui[user].folder;
+  const theirs = state.messages.filter((m) => !m.mine);
+  return el("div", { class: "folders" },
+    ["requests", "hidden"].map((folder) => el("button", {
+      class: `folder ${folder}${open === folder ? " open" : ""}`, "aria-pressed": String(open === folder),
+      onclick: () => { ui[user].folder = open === folder ? null : folder; render(); },
+    }, label(folder === "hidden" ? "hidden_requests" : "requests", { n: count(folder) }))),
+    theirs.length ? el("button", { class: "report-threat chat", onclick: () => startReport(user, state.other.id,
+      state.other.name, theirs) }, label("report_threat")) : null);
+}
+
+function folderView(user, state) {
+  const groups = state.requests[ui[user].folder];
+  return el("div", { class: `messages folder-view ${ui[user].folder}` },
+    el("button", { class: "back-to-chat", onclick: () => { ui[user].folder = null; render(); } }, label("back_to_chat")),
+    groups.length ? null : el("p", { class: "empty" }, label("no_requests")),
+    groups.map((group) => el("div", { class: "request", "data-sender": group.id },
+      el("span", { class: "sender" }, group.name),
+      group.notice ? el("div", { class: "contact-notice card" },
+        el("strong", { class: "title" }, group.notice.title),
+        el("p", { class: "body" }, group.notice.body),
+        el("ul", { class: "facts" }, group.notice.facts.map((fact) => el("li", {}, fact)))) : null,
+      group.messages.map((m) => el("p", { class: "text", "data-id": m.id }, m.photo ? label("photo") : m.text)),
+      el("div", { class: "safety" },
+        el("button", { class: "report-threat", onclick: () => startReport(user, group.id, group.name, group.messages) },
+          label("report_threat"))))));
+}
+
+// "Report threat": the person picks the messages (all, to begin with); the server makes the
+// report from their evidence log.
+function startReport(user, sender, name, messages) {
+  ui[user].reporting = { sender, name, messages: messages.map((m) => ({ id: m.id, text: m.photo ? label("photo") : m.text })),
+                         chosen: new Set(messages.map((m) => m.id)) };
+  render();
+}
+
+function reportChoice(user) {
+  const reporting = ui[user].reporting;
+  const cancel = el("button", { class: "cancel", onclick: () => { ui[user].reporting = null; render(); } }, label("cancel"));
+  const node = el("div", { class: "dialog report-choice", role: "alertdialog", "aria-modal": "true",
+                           "aria-labelledby": "report-choice-title" },
+    el("h3", { class: "title", id: "report-choice-title" }, `${label("report_threat_title")}: ${reporting.name}`),
+    el("p", { class: "body" }, label("report_threat_body")),
+    el("ul", { class: "picks" }, reporting.messages.map((m) => {
+      const box = el("input", { type: "checkbox", class: "pick", value: m.id, checked: reporting.chosen.has(m.id) });
+      box.addEventListener("change", () => {
+        if (box.checked) reporting.chosen.add(m.id); else reporting.chosen.delete(m.id);
+        render();
+      });
+      return el("li", {}, el("label", {}, box, " ", m.text));
+    })),
+    el("div", { class: "choices" }, cancel,
+      el("button", { class: "make-report primary", "data-focus": "", disabled: reporting.chosen.size === 0,
+                     onclick: () => makeReport(user) }, label("make_report"))));
+  node.addEventListener("keydown", (event) => { if (event.key === "Escape") cancel.click(); });
+  return el("div", { class: "overlay" }, node);
+}
+
+function reportReady(user) {
+  const made = ui[user].threatReport;
+  const url = (kind) => `/api/threat_reports/${made.id}/${kind}?user=${user}&locale=${locale}`;
+  return dialog("threat-report", label("report_ready"), made.summary,
+    el("button", { class: "close primary", "data-focus": "", onclick: () => { ui[user].threatReport = null; render(); } },
+      label("close")), null,
+    el("iframe", { class: "report-page", src: url("html"), title: label("report_ready") }),
+    el("div", { class: "choices downloads" },
+      el("a", { class: "download-page", href: url("html"), download: "nudeguard-threat-report.html" }, label("download_page")),
+      el("a", { class: "download-json", href: url("json"), download: "nudeguard-threat-report.json" }, label("download_json"))));
 }
 
 // ----------------------------------------------------------------------------- video call
@@ -257,6 +362,9 @@ function composer(user) {
   text.addEventListener("input", () => { mine.draft = text.value; });
   const sendText = () => { if (text.value.trim()) postText(user, text.value); };
   text.addEventListener("keydown", (event) => { if (event.key === "Enter") sendText(); });
+  if (latest[user].stranger) {
+    return el("div", { class: "composer" }, text, el("button", { class: "send-text primary", onclick: sendText }, label("send")));
+  }
   const file = el("input", { type: "file", class: "photo-input", accept: "image/*", tabindex: "-1", "aria-hidden": "true" });
   file.addEventListener("change", () => { if (file.files.length) pickPhoto(user, file.files[0]); file.value = ""; });
   return el("div", { class: "composer" }, text,
@@ -276,10 +384,13 @@ function paneView(user, state) {
       status];
   }
   const confirming = state.messages.find((m) => m.id === mine.confirming && m.photo && !m.photo.revealed);
+  const overlay = mine.bump ? speedBump(user, mine.bump) : mine.reporting ? reportChoice(user)
+    : mine.threatReport ? reportReady(user) : confirming ? viewConfirmation(user, confirming) : callWarning(user);
   return [paneHeader(user, state), optInCard(user, state), state.call ? callView(user, state) : null,
-    el("div", { class: "messages" }, state.messages.map((m) => messageView(user, m))),
-    status, composer(user),
-    mine.bump ? speedBump(user, mine.bump) : confirming ? viewConfirmation(user, confirming) : callWarning(user)];
+    state.stranger ? null : folderBar(user, state),
+    mine.folder ? folderView(user, state)
+      : el("div", { class: "messages" }, state.messages.map((m) => messageView(user, m))),
+    status, composer(user), overlay];
 }
 
 // ----------------------------------------------------------------------------- rendering
@@ -350,7 +461,7 @@ function pickPhoto(user, file) {
   render();
   act(user, async () => {
     const verdict = await (await api("POST", "/api/drafts", user, file)).json();
-    if (verdict.action === "allow") {
+    if (verdict.action === "allow") {  // "confirm" brings up the speed bump, "block" the photo's refusal
       await api("POST", `/api/drafts/${verdict.draft}/send`, user);
       setStatus(user, "sent");
     } else {
@@ -414,6 +525,17 @@ function report(user) {
                            download: "nudeguard-report.json" });
     link.click();
     setStatus(user, "report_saved", { n: JSON.parse(text).images.length });
+  });
+}
+
+function makeReport(user) {
+  const reporting = ui[user].reporting;
+  act(user, async () => {
+    const made = await (await api("POST", "/api/threat_reports", user,
+      { sender: reporting.sender, messages: [...reporting.chosen] })).json();
+    ui[user].reporting = null;
+    const n = reporting.chosen.size;
+    ui[user].threatReport = { id: made.id, summary: label(made.verified ? "report_made" : "report_chain_broken", { n }) };
   });
 }
 
@@ -519,7 +641,8 @@ function hangUp(user) {
 
 for (const pane of document.querySelectorAll(".pane")) {
   ui[pane.dataset.user] = { confirming: null, hidden: new Set(), helpOpen: new Set(), optInDismissed: false, status: "",
-                            statusTimer: null, bump: null, draft: "", seen: 0,
+                            statusTimer: null, bump: null, draft: "", seen: 0, folder: null, reporting: null,
+                            threatReport: null,
                             call: { mode: "strict", state: "clear", warning: null, dismissed: false, confirming: false,
                                     sending: false, watching: false, stream: null, timestamp: 0, delivery: null,
                                     video: el("video", { class: "self-view", muted: "", playsinline: "" }),
