@@ -3,6 +3,7 @@ resolution, through the live stream (paced like a 30 fps camera) and through VID
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Dict, Iterable, List, Tuple
 
@@ -295,3 +296,35 @@ def test_bad_timestamps_and_options_raise_a_clear_error():
         CallGuard(CallOptions(sender=TEEN, mode="strict"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="LIVE_STREAM .* or RunningMode.VIDEO"):
         CallGuard(CallOptions(sender=TEEN, running_mode=RunningMode.IMAGE))
+
+
+def test_strict_mode_with_on_release_hands_frames_over_in_order_as_soon_as_checks_clear_them():
+    released: List[Tuple[CallFrame, str]] = []
+    options = CallOptions(sender=TEEN, on_release=lambda sent: released.append((sent, threading.current_thread().name)))
+    with CallGuard(options) as call:
+        frames = scene(1.0, 1.0, 2.0)
+        left, truth = play(call, frames)
+        assert left == []  # everything went to on_release
+        timestamp = len(frames) * FRAME_MS
+        deadline = time.monotonic() + 60
+        while not any(sent.state is CallState.CLEAR and not sent.veiled and sent.timestamp_ms >= len(frames) * FRAME_MS
+                      for sent, _ in released):
+            assert time.monotonic() < deadline, "the veil did not lift after the sensitive frames left"
+            time.sleep(FRAME_MS / 1000)
+            assert call.process(BENIGN[0], timestamp, color_order="BGR") == []
+            timestamp += FRAME_MS
+    sent_frames = [sent for sent, _ in released]
+    assert [f.timestamp_ms for f in sent_frames if truth.get(f.timestamp_ms) and not f.veiled] == []
+    stamps = [f.timestamp_ms for f in sent_frames]
+    assert stamps == sorted(set(stamps))  # each frame once, in order, whichever thread released it
+    # Cleared frames leave from the inference thread, without waiting for the next camera frame.
+    assert any(thread != threading.current_thread().name for _, thread in released)
+    assert states(sent_frames) == [CallState.CLEAR, CallState.VEILED, CallState.CLEAR]
+
+
+def test_on_release_is_for_strict_camera_calls_only():
+    for mode, running_mode in ((CallMode.LOW_LATENCY, RunningMode.LIVE_STREAM), (CallMode.STRICT, RunningMode.VIDEO)):
+        with pytest.raises(ValueError, match="on_release"):
+            CallGuard(CallOptions(sender=TEEN, mode=mode, running_mode=running_mode, on_release=print))
+    with pytest.raises(ValueError, match="on_release must be callable"):
+        CallGuard(CallOptions(sender=TEEN, on_release="encoder"))  # type: ignore[arg-type]

@@ -54,7 +54,7 @@ import enum
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Deque, List, Optional, Union
+from typing import Callable, Deque, List, Optional, Union
 
 import cv2
 import numpy as np
@@ -157,6 +157,13 @@ class CallOptions:
     threshold: Optional[float] = None
     """As :attr:`GuardOptions.threshold`; ``None`` takes the model card's."""
 
+    on_release: Optional[Callable[["CallFrame"], None]] = None
+    """``STRICT`` with a camera (``LIVE_STREAM``) only: ``on_release(frame)`` gets each frame the
+    moment it may leave, in order, from the guard's inference thread when a clean check clears
+    it (else from :meth:`CallGuard.process`), and ``process`` returns nothing. Without it a
+    cleared frame waits for the next camera frame's ``process`` call: up to one frame interval
+    more delay. An exception it raises is re-raised by the next ``process``."""
+
 
 @dataclass(frozen=True, eq=False)
 class CallFrame:
@@ -199,8 +206,15 @@ class CallGuard:
         if options.running_mode not in (RunningMode.LIVE_STREAM, RunningMode.VIDEO):
             raise ValueError("running_mode must be RunningMode.LIVE_STREAM (a camera) or RunningMode.VIDEO "
                              f"(a recorded clip), got {options.running_mode!r}")
+        if options.on_release is not None and (options.mode is not CallMode.STRICT
+                                               or options.running_mode is not RunningMode.LIVE_STREAM):
+            raise ValueError("on_release is for mode=CallMode.STRICT with running_mode=RunningMode.LIVE_STREAM")
+        if options.on_release is not None and not callable(options.on_release):
+            raise ValueError(f"on_release must be callable, got {options.on_release!r}")
         self._options = options
         self._locale = options.locale
+        # Frames leave in order although two threads may release them: one at a time.
+        self._delivering = threading.Lock()
         resolve_locale(options.locale)  # a locale that is not a string fails here, not at the first veil
         self._lock = threading.Lock()
         self._state = CallState.CLEAR
@@ -249,24 +263,32 @@ class CallGuard:
 
         LOW_LATENCY: always this frame, veiled or not. STRICT: while ``CLEAR`` the frames whose
         check (or a later one) came back clean since the last call, possibly none; while
-        ``VEILED`` or ``RESUMED`` everything held plus this frame, at once. ``frame`` is a
-        uint8 HxWx3 or HxWx4 array in ``color_order``; ``timestamp_ms`` must increase.
-        Raises :class:`ImageError` for a frame that is not one, ``ValueError`` for a bad
-        timestamp or a closed guard.
+        ``VEILED`` or ``RESUMED`` everything held plus this frame, at once; with
+        ``options.on_release``, nothing: the frames go there. ``frame`` is a uint8 HxWx3 or
+        HxWx4 array in ``color_order``; ``timestamp_ms`` must increase. Raises
+        :class:`ImageError` for a frame that is not one, ``ValueError`` for a bad timestamp or
+        a closed guard.
         """
         self._check_frame(frame, timestamp_ms, color_order)
         if self._guard is None:
-            return [CallFrame(frame, int(timestamp_ms), veiled=False, state=CallState.CLEAR)]
+            unchecked = CallFrame(frame, int(timestamp_ms), veiled=False, state=CallState.CLEAR)
+            if self._options.on_release is None:
+                return [unchecked]
+            self._options.on_release(unchecked)
+            return []
         if self._options.running_mode is RunningMode.VIDEO:
             return self._process_recorded(frame, int(timestamp_ms), color_order)
         strict = self._options.mode is CallMode.STRICT
         held = np.array(frame) if strict else frame  # the camera may reuse its buffer
         self._guard.classify_async(frame, timestamp_ms, color_order=color_order)
         with self._lock:
-            if strict:
-                self._held.append(_Held(held, int(timestamp_ms)))
+            if not strict:
+                return [self._leave(frame, int(timestamp_ms), veiled=self._state is CallState.VEILED)]
+            self._held.append(_Held(held, int(timestamp_ms)))
+            if self._options.on_release is None:
                 return self._release_held()
-            return [self._leave(frame, int(timestamp_ms), veiled=self._state is CallState.VEILED)]
+        self._deliver()
+        return []
 
     def _process_recorded(self, frame: np.ndarray, timestamp_ms: int, color_order: ColorOrder) -> List[CallFrame]:
         assert self._guard is not None
@@ -328,6 +350,18 @@ class CallGuard:
                    timestamp_ms: int) -> None:
         with self._lock:
             self._judge(result, timestamp_ms)
+        if self._options.on_release is not None:
+            self._deliver()
+
+    def _deliver(self) -> None:
+        """Hand what may leave of the held frames to ``on_release``, oldest first."""
+        on_release = self._options.on_release
+        assert on_release is not None
+        with self._delivering:
+            with self._lock:
+                released = self._release_held()
+            for sent in released:
+                on_release(sent)
 
     def _judge(self, result: Union[Classification, NudeguardError], timestamp_ms: int) -> None:
         """The state machine, under the lock, on one check's result."""
