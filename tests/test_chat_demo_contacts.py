@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from pathlib import Path
 from typing import Callable, Iterator, List
 
@@ -28,11 +27,10 @@ flask = pytest.importorskip("flask", reason="the chat demo needs Flask: pip inst
 pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium: pip install '.[test]'")
 
 from selenium.webdriver.support.ui import Select  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 import nudeguard  # noqa: E402
-from test_chat_demo import (BENIGN, BLACKMAIL_EN, SENSITIVE, VIEWPORTS, Page, browser, chat_demo,  # noqa: E402,F401
-                            downloads)
+from test_chat_demo import (BENIGN, BLACKMAIL_EN, SENSITIVE, Page, browser, chat_demo, downloads,  # noqa: E402,F401
+                            served)
 
 STRANGER_TEXT = "hey cutie, you look so mature for your age. add me on snap?"
 
@@ -47,31 +45,10 @@ def listed_guard() -> Iterator[nudeguard.Guard]:
 
 @pytest.fixture()
 def page(browser, listed_guard: nudeguard.Guard) -> Iterator[Page]:  # noqa: F811 - the imported fixture
-    """The demo on a free local port, freshly loaded at desktop size; HTTP answers over 399 recorded."""
-    width, height, mobile = VIEWPORTS["desktop"]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-    app = chat_demo.create_app(listed_guard)
-    failed: List[str] = []
-
-    @app.after_request
-    def record(response):  # noqa: ANN001, ANN202 - Flask's hook
-        if response.status_code >= 400:
-            failed.append(f"{response.status_code} {flask.request.path}")
-        return response
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        browser.get(f"http://127.0.0.1:{server.server_port}/")
-        demo = Page(browser, "desktop", failed)
+    """The demo with the listed guard, freshly loaded at desktop size, the stranger's pane too."""
+    with served(browser, chat_demo.create_app(listed_guard), "desktop") as demo:
         demo.wait_for("#pane-jay h2")
         yield demo
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 @pytest.fixture()
