@@ -54,7 +54,7 @@ HEADER = "native/include/nudeguard.h"
 OBJECT_DEPENDS = sorted(str(p) for p in Path("native").rglob("*.h"))
 OBJECT_DEPENDS += ["setup.py", "pyproject.toml", ISA_FLAGS_FILE]
 # The bundled classifier and its card live in models/ and ship in nudeguard/models/.
-BUNDLED_MODEL_FILES = ["models/open_nsfw_int8.tflite", "models/open_nsfw_int8.json"]
+BUNDLED_MODEL_FILES = ["models/open_nsfw_windows_float16.tflite", "models/open_nsfw_windows_float16.json"]
 
 
 class BuildPy(build_py):

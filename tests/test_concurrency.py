@@ -36,20 +36,17 @@ def test_eight_threads_give_the_same_results_as_serial(guard, workers):
                 assert parallel == serial
 
 
-class _TimedInterpreter:
-    """An interpreter that records when each of its invocations ran."""
+def _timed(session, spans, lock) -> None:
+    """Make ``session`` record when each of its invocations ran."""
+    invoke = session.invoke
 
-    def __init__(self, interpreter, spans, lock):
-        self._interpreter, self._spans, self._lock = interpreter, spans, lock
-
-    def invoke(self):
+    def timed_invoke(*args, **kwargs):
         start = time.perf_counter()
-        self._interpreter.invoke()
-        with self._lock:
-            self._spans.append((start, time.perf_counter(), id(self)))
+        invoke(*args, **kwargs)
+        with lock:
+            spans.append((start, time.perf_counter(), id(session)))
 
-    def __getattr__(self, name):
-        return getattr(self._interpreter, name)
+    session.invoke = timed_invoke
 
 
 def test_two_workers_run_two_inferences_at_once_and_never_more():
@@ -57,8 +54,8 @@ def test_two_workers_run_two_inferences_at_once_and_never_more():
     other in time (the pool really runs in parallel), and never more than 2 run at once."""
     spans, lock = [], threading.Lock()
     with nudeguard.Guard(nudeguard.GuardOptions(workers=2, threads=1)) as guard:
-        for worker in guard.engine._idle:
-            worker.interpreter = _TimedInterpreter(worker.interpreter, spans, lock)
+        for session in guard.engine._idle:
+            _timed(session, spans, lock)
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(guard.classify, IMAGES * 4))
     assert len({owner for _, _, owner in spans}) == 2

@@ -1,4 +1,5 @@
-"""Whole-image coverage: tiles of wide and tall pictures, frames of animations."""
+"""Whole-image coverage: the whole frame of wide and tall pictures (one inference of the window
+model; tiles for a fixed-size model), frames of animations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 import nudeguard
-from conftest import FIXTURES, benign_photos
+from conftest import FIXTURES, REPO, benign_photos
 from nudeguard import Action, Person
 from nudeguard.detect.scanner import MAX_TILES, tile_offsets
 from nudeguard.media.animation import sample_indices
@@ -56,10 +57,13 @@ def test_plain_panorama_is_not_sensitive(guard, path):
     assert guard.check_outgoing(strip, sender=Person(age=15), color_order="BGR").action is Action.ALLOW
 
 
-def test_the_centre_crop_alone_misses_the_far_end(guard):
+def test_the_fixed_model_needs_tiles_for_the_far_end_the_window_model_one_inference(guard):
     strip = with_sensitive_at_far_end(panorama(cv2.imread(str(benign_photos()[3]))))
-    assert not guard.classify(strip, color_order="BGR").sensitive
-    assert guard.scan(strip, color_order="BGR").sensitive
+    with nudeguard.Guard(nudeguard.GuardOptions(model_path=REPO / "models" / "open_nsfw_int8.tflite")) as fixed:
+        assert not fixed.classify(strip, color_order="BGR").sensitive  # the squashed full frame
+        assert fixed.scan(strip, color_order="BGR").sensitive  # its tiles
+    result = guard.classify(strip, color_order="BGR")
+    assert result.sensitive and result.fired_windows[0].right == strip.shape[1]
 
 
 def test_tall_panorama_encoded_as_jpeg_is_caught(guard):

@@ -12,6 +12,7 @@ import nudeguard
 from conftest import benign_photos
 from nudeguard.detect.runtime import load_runtime
 from nudeguard.detect.model import BUNDLED_MODEL, file_sha256, load_card
+from nudeguard.detect.windows import WindowGeometry
 
 
 def load_failure(model_path) -> str:
@@ -35,8 +36,8 @@ def model_copy(tmp_path):
 
 def test_bundled_card_describes_the_bundled_model():
     card = load_card(BUNDLED_MODEL)
-    assert card.input_size == (224, 224)
-    assert card.resize_size == (256, 256)
+    assert card.input_size == (224, 224)  # the window
+    assert WindowGeometry.from_card(card.raw, BUNDLED_MODEL) == WindowGeometry(window=224, stride=32, short_side=256)
     assert card.color_order == "RGB"
     assert card.labels[card.sensitive_index] == "nsfw"
     assert card.output_kind == "logits"
@@ -99,7 +100,7 @@ def test_inconsistent_card_is_refused(model_copy, edit, message):
 def test_card_whose_size_disagrees_with_the_tensor_is_refused(model_copy):
     card_path = model_copy.with_suffix(".json")
     card = json.loads(card_path.read_text())
-    card["input"].update(size=[200, 200], resize=[256, 256])
+    card["input"].update(size=[200, 200])
     card_path.write_text(json.dumps(card))
     assert "does not match the card" in load_failure(model_copy)
 

@@ -2,9 +2,9 @@
 
 tests/fixtures/near_threshold/: held-out synthetic patterns blended into photos that are
 neither in the int8 calibration set nor among the patterns' optimisation backgrounds, each
-blend chosen (models/make_fixture.py) so that the float model scores it at a target between
-0.45 and 0.85, around the default threshold 0.6. Their int8 and float scores are pinned in
-golden_scores.json (models/pin_golden.py).
+blend chosen (models/make_fixture.py) so that the float window model scores it at a target between
+0.45 and 0.85, around the default threshold 0.6. The bundled model's and the float model's
+scores are pinned in golden_scores.json (models/pin_golden.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from conftest import BORDERLINE_MARGIN, DOCUMENTED_BORDERLINE, FIXTURES, near_th
 
 
 def documented_max_abs_diff(guard) -> float:
-    """How far models/README.md says the int8 score may stray from the float one here."""
+    """How far models/README.md says the bundled model's score may stray from the float one here."""
     return DOCUMENTED_BORDERLINE[guard.runtime.name]["max_abs_diff"] + BORDERLINE_MARGIN
 
 FAMILY = [pytest.param(path, id=path.stem) for path in near_threshold()]
@@ -35,7 +35,7 @@ def test_family_spreads_around_the_threshold(golden, guard):
 
 
 @pytest.mark.parametrize("path", FAMILY)
-def test_int8_score_stays_within_the_documented_distance_of_the_float_model(guard, golden, path):
+def test_score_stays_within_the_documented_distance_of_the_float_model(guard, golden, path):
     expected = golden[path.relative_to(FIXTURES).as_posix()]
     score = guard.classify(path).score
     assert abs(score - expected["float"]) <= documented_max_abs_diff(guard), (score, expected)
@@ -61,11 +61,11 @@ def test_threshold_is_inclusive_at_the_exact_score(guard, path):
 
 
 @pytest.mark.parametrize("path", FAMILY)
-def test_the_tile_over_the_far_end_of_a_panorama_sees_exactly_the_fixture(guard, path):
-    """A 4:1 strip whose last 256 px are the fixture: the last tile is flush with the far end,
-    so one view is the fixture's own pixels. A sensitive fixture makes the strip sensitive; a
-    scan that found nothing sensitive looked at every view, so it scored at least the
-    fixture's own score."""
+def test_the_far_end_of_a_panorama_scores_at_least_the_fixture_alone(guard, path):
+    """A 4:1 strip whose last 256 px are the fixture: the strip's input is the strip itself
+    (short side 256), so its last windows cover exactly the fixture's pixels (their receptive
+    field also reaches into the photo beside it). A sensitive fixture makes the strip
+    sensitive; a scan that found nothing sensitive scored at least the fixture's own score."""
     fixture = cv2.imread(str(path))
     photo = cv2.imread(str(FIXTURES / "benign" / "coffee.jpg"))
     left = cv2.resize(photo, (768, 256), interpolation=cv2.INTER_AREA)

@@ -211,7 +211,8 @@ def test_host_stderr_holds_only_the_hosts_own_lines(host):
     assert host["covered"]["guards"] == 2 and host["covered"]["corpus"] >= 40
     assert host["covered"]["damaged_images"] == 9 and host["covered"]["damaged_videos"] == 4
     assert host["covered"]["videos"] == 3
-    assert len(host["host_lines"]) > 1000
+    # A line every ~3 ms for as long as the checks run (2-4 s here): hundreds interleave with them.
+    assert len(host["host_lines"]) > 300
     lines, own = host["stderr"].splitlines(), set(host["host_lines"])
     # FFmpeg and OpenCV write a line's prefix and its message separately. The one way a line can
     # stray: a host line written between those two writes becomes part of that native line (as

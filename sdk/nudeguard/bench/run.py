@@ -308,11 +308,11 @@ def _measure(cases: Sequence[_Case], seconds: float) -> int:
 def _stage_cases(guard: Guard, session: Session, shape: str, data: bytes,
                  slowdowns: Mapping[str, float]) -> Tuple[List[_Case], Dict[str, object]]:
     """The timed calls of one shape's stages, and the facts about its picture."""
-    card = guard.model_card
-    pixels = load_pixels(data, min_size=card.resize_size)
+    decode_size = guard.engine.decode_size
+    pixels = load_pixels(data, min_size=decode_size)
     recipient = Person(age=15)
     calls: Dict[str, Callable[[], object]] = {
-        "decode": lambda: load_pixels(data, min_size=card.resize_size),
+        "decode": lambda: load_pixels(data, min_size=decode_size),
         "preprocess": lambda: session.preprocess(pixels),
         "veil": lambda: veil(pixels.array, PREVIEW_SIZE),
         "hash": lambda: pdq_hash(data, fast=True),
@@ -329,8 +329,9 @@ def _stage_cases(guard: Guard, session: Session, shape: str, data: bytes,
         "width": full_width, "height": full_height, "bytes": len(data),
         "encoding": "png" if data.startswith(b"\x89PNG") else "jpeg" if data.startswith(b"\xff\xd8") else "other",
         "decoded": f"{width}x{height}",
-        # The full frame and, for pictures wider than guard.TILE_ASPECT, square tiles: one inference each.
-        "views": 1 + len(tile_offsets(max(width, height), min(width, height))),
+        # One inference each: a window model's whole frame; a fixed-size model's full frame and,
+        # for pictures wider than scanner.TILE_ASPECT, square tiles.
+        "views": 1 if guard.engine.windows is not None else 1 + len(tile_offsets(max(width, height), min(width, height))),
         "end_to_end_action": verdict.action.name,
     }
     return cases, facts

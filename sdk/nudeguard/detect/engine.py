@@ -22,7 +22,7 @@ import numpy as np
 from .. import _native
 from ..errors import ModelError, closed_guard_error
 from ..media.pixels import COLOR_ORDERS, Pixels
-from .model import ModelCard, load_card, softmax_score
+from .model import ModelCard, load_card, softmax_score, softmax_scores
 from .results import Classification
 from .runtime import Runtime, load_runtime
 from .windows import WindowGeometry
@@ -39,14 +39,22 @@ class Session:
         self._new_interpreter = new_interpreter
         self._by_input_size: Dict[Tuple[int, int], Any] = {}
         self._frame_size = (0, 0)
-        window = engine.windows.window if engine.windows is not None else None
-        input_size = (window, window) if window else None
+        side = engine.windows.short_side if engine.windows is not None else None
+        input_size = (side, side) if side else None
         self._use(new_interpreter(input_size), input_size)
 
     @property
     def prepared(self) -> Dict[Tuple[int, int], Any]:
         """A window model's interpreters by input size (width, height), as prepared so far."""
         return dict(self._by_input_size)
+
+    def interpreter_for(self, input_size: Tuple[int, int]) -> Any:
+        """A window model's interpreter for inputs of ``input_size`` (width, height), prepared
+        on first use and kept."""
+        interpreter = self._by_input_size.get(input_size)
+        if interpreter is None:
+            interpreter = self._by_input_size[input_size] = self._new_interpreter(input_size)
+        return interpreter
 
     def _use(self, interpreter: Any, input_size: Optional[Tuple[int, int]]) -> None:
         """Make ``interpreter`` (allocated for ``input_size``, width x height, for a window
@@ -77,7 +85,7 @@ class Session:
             self._frame_size = (width, height)
             resize = engine.windows.input_size(width, height)
             if resize != self.input_size:
-                self._use(self._by_input_size.get(resize) or self._new_interpreter(resize), resize)
+                self._use(self.interpreter_for(resize), resize)
         tensor = self._input_tensor()
         _native.preprocess(pixels.array, pixels.format, tensor, resize=resize,
                            dst_order=engine.tensor_order, mul=engine.tensor_mul, add=engine.tensor_add)
@@ -103,7 +111,7 @@ class Session:
         assert self.input_size is not None
         rows, columns = engine.windows.grid(self.input_size)
         windows = output.reshape(rows * columns, -1)
-        scores = np.array([softmax_score(logits, engine.card) for logits in windows])
+        scores = softmax_scores(windows, engine.card)
         best = int(np.argmax(scores))
         fired = engine.windows.fired(scores.reshape(rows, columns), engine.threshold, self._frame_size,
                                      self.input_size)
@@ -126,6 +134,9 @@ class Engine:
         try:
             self._card = load_card(model_path)
             self.windows = WindowGeometry.from_card(self._card.raw, model_path)
+            if self.windows is not None and self._card.input_size != (self.windows.window,) * 2:
+                raise ModelError(f"{model_path}: input.size {self._card.input_size} does not match the card's "
+                                 f"windows.window {self.windows.window}")
         except ModelError as exc:
             self.model_error = exc
         if threshold is None and self._card is not None:
@@ -166,6 +177,14 @@ class Engine:
         return self._runtime
 
     @property
+    def decode_size(self) -> Tuple[int, int]:
+        """The smallest (width, height) a decode may shrink a picture to and still give the
+        model its full resolution: the card's resize, or a window model's short side."""
+        if self.windows is not None:
+            return (self.windows.short_side, self.windows.short_side)
+        return self.card.resize_size
+
+    @property
     def threshold(self) -> Optional[float]:
         """The decision threshold (the card's unless given); ``None`` without a card."""
         return self._threshold
@@ -189,7 +208,8 @@ class Engine:
         native preprocessing and the output reading apply."""
         card = self.card
         inp, out = session.input_details, session.output_details
-        expected_shape = (1, card.input_size[1], card.input_size[0], 3)
+        width, height = session.input_size if self.windows is not None else card.input_size
+        expected_shape = (1, height, width, 3)
         if tuple(inp["shape"]) != expected_shape:
             raise ModelError(f"{card.model_path}: input tensor shape {tuple(inp['shape'])} does not match the "
                              f"card's {expected_shape}")
@@ -211,7 +231,8 @@ class Engine:
         self.tensor_order = COLOR_ORDERS[card.color_order][0]
 
     def classify(self, pixels: Pixels) -> Classification:
-        """The model's answer for the whole of ``pixels`` (resized and centre-cropped)."""
+        """The model's answer for ``pixels``: resized and centre-cropped for a fixed-size
+        model, every window of the whole frame for a window model."""
         with self.session() as session:
             session.preprocess(pixels)
             session.invoke(pixels.source)

@@ -116,21 +116,24 @@ class Guard:
     # -- classification -------------------------------------------------------------------
 
     def classify(self, image: ImageInput, *, color_order: Optional[ColorOrder] = None) -> Classification:
-        """Classify one image as the model sees it: the whole picture resized and centre-cropped
-        (the first frame of an animation). Input: a path, bytes, a binary file object, or a
-        uint8 numpy array with its ``color_order`` ("RGB", "BGR", "RGBA", "BGRA", "GRAY").
-        Raises :class:`ImageError` for input that is not an image. :meth:`scan` also looks
-        at the edges of wide or tall pictures and at the frames of animations.
+        """Classify one image (the first frame of an animation) with one inference: the
+        bundled window model scores every 224-px window of the whole picture (short side
+        resized to 256, aspect kept); a fixed-size model sees it resized and centre-cropped.
+        Input: a path, bytes, a binary file object, or a uint8 numpy array with its
+        ``color_order`` ("RGB", "BGR", "RGBA", "BGRA", "GRAY"). Raises :class:`ImageError`
+        for input that is not an image. :meth:`scan` also looks at every sampled frame of
+        animations and videos (and, for a fixed-size model, at tiles of long pictures).
         IMAGE mode only."""
         self._require_mode(RunningMode.IMAGE, "classify")
-        # JPEGs decode at the smallest DCT scale that still covers the model's resize size.
-        pixels = load_pixels(image, color_order, min_size=self._engine.card.resize_size,
+        # JPEGs decode at the smallest DCT scale that still covers what the model is fed.
+        pixels = load_pixels(image, color_order, min_size=self._engine.decode_size,
                              max_pixels=self._options.max_pixels)
         return self._engine.classify(pixels)
 
     def scan(self, image: ImageInput, *, color_order: Optional[ColorOrder] = None) -> Classification:
-        """Classify the whole image: the full frame and, for aspect ratios over 1.4,
-        half-overlapping square tiles from end to end; for an animated GIF or WebP or a video
+        """Classify the whole image: one inference over every window of the frame (a
+        fixed-size model: the full frame and, for aspect ratios over 1.4, half-overlapping
+        square tiles from end to end); for an animated GIF or WebP or a video
         file (MP4, MOV, WebM, MKV, AVI: recognised by its first bytes) the frames
         :meth:`check_video` samples, near duplicates skipped. The
         result is the highest-scoring view; checking stops at the first sensitive one.
@@ -143,9 +146,8 @@ class Guard:
         return best_view(self._engine.classify, pixels)
 
     def _open(self, image: ImageInput, color_order: Optional[ColorOrder]) -> Media:
-        card = self._engine.card if self._engine.model_error is None else None
-        return open_media(image, color_order, max_pixels=self._options.max_pixels,
-                          min_size=card.resize_size if card is not None else None,
+        decode_size = self._engine.decode_size if self._engine.model_error is None else None
+        return open_media(image, color_order, max_pixels=self._options.max_pixels, min_size=decode_size,
                           sample_fps=float(self._options.video_sample_fps), max_frames=self._options.max_video_frames)
 
     # -- videos and camera frames ---------------------------------------------------------

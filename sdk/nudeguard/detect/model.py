@@ -19,10 +19,10 @@ import numpy as np
 
 from ..errors import ModelError
 
-__all__ = ["BUNDLED_MODEL", "ModelCard", "file_sha256", "load_card", "softmax_score"]
+__all__ = ["BUNDLED_MODEL", "ModelCard", "file_sha256", "load_card", "softmax_score", "softmax_scores"]
 
-#: The int8 open_nsfw model shipped inside the package.
-BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "open_nsfw_int8.tflite"
+#: The open_nsfw window model (float16 weights) shipped inside the package.
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "open_nsfw_windows_float16.tflite"
 
 
 @dataclass(frozen=True)
@@ -140,12 +140,17 @@ def load_card(model_path: Union[str, "os.PathLike[str]"]) -> ModelCard:
 
 def softmax_score(values: np.ndarray, card: ModelCard) -> float:
     """Probability of the sensitive class from the model's output row."""
-    values = np.asarray(values, dtype=np.float64).reshape(-1)
-    if values.shape[0] != len(card.labels):
-        raise ModelError(f"{card.model_path}: output has {values.shape[0]} values, the card names {len(card.labels)} labels")
-    if not np.all(np.isfinite(values)):
+    return float(softmax_scores(np.asarray(values).reshape(1, -1), card)[0])
+
+
+def softmax_scores(rows: np.ndarray, card: ModelCard) -> np.ndarray:
+    """Probability of the sensitive class for each row of outputs (one per window)."""
+    rows = np.asarray(rows, dtype=np.float64)
+    if rows.shape[1] != len(card.labels):
+        raise ModelError(f"{card.model_path}: output has {rows.shape[1]} values, the card names {len(card.labels)} labels")
+    if not np.all(np.isfinite(rows)):
         raise ModelError(f"{card.model_path}: the model produced non-finite outputs")
     if card.output_kind == "probabilities":
-        return float(values[card.sensitive_index])
-    shifted = np.exp(values - values.max())
-    return float(shifted[card.sensitive_index] / shifted.sum())
+        return rows[:, card.sensitive_index]
+    shifted = np.exp(rows - rows.max(axis=1, keepdims=True))
+    return shifted[:, card.sensitive_index] / shifted.sum(axis=1)

@@ -50,7 +50,7 @@ class GuardOptions:
 
     model_path: Optional[Union[str, "os.PathLike[str]"]] = None
     """A ``.tflite`` classifier with its JSON card beside it; ``None`` uses the
-    bundled int8 open_nsfw model."""
+    bundled open_nsfw window model (float16 weights)."""
 
     threshold: Optional[float] = None
     """Probability of the sensitive class at or above which an image counts as

@@ -1,9 +1,10 @@
 """The one place that knows which TFLite interpreter is installed.
 
-LiteRT (``ai-edge-litert``) is the default: it runs int8 graphs through
-XNNPACK and supports numpy 2. ``tflite-runtime`` stays supported for
-platforms without a LiteRT wheel; its 2.14 release needs numpy < 2 and runs
-int8 graphs without XNNPACK, roughly ten times slower.
+LiteRT (``ai-edge-litert``) is the default: it runs float and int8 graphs
+through XNNPACK and supports numpy 2. ``tflite-runtime`` stays supported for
+platforms without a LiteRT wheel; its 2.14 release needs numpy < 2, runs the
+bundled float16-weight model through XNNPACK too, and int8 graphs without it,
+several times slower.
 """
 
 from __future__ import annotations
