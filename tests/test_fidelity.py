@@ -71,11 +71,10 @@ def float_session():
 def bundled_score(guard, tensor: np.ndarray) -> float:
     """The bundled model's score for exactly this RGB 224x224 tensor (raw bytes, as its card says)."""
     with guard.engine.session() as session:
-        interpreter = session.interpreter_for((224, 224))
-        (details,) = interpreter.get_input_details()
-        interpreter.set_tensor(details["index"], tensor[None].astype(details["dtype"]))
-        interpreter.invoke()
-        logits = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        session.resize((224, 224))
+        session.input_tensor()[0] = tensor
+        session.invoke()
+        logits = session.interpreter.get_tensor(session.output_details["index"])
     return softmax_score(logits, guard.model_card)
 
 

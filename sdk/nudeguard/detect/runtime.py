@@ -53,6 +53,16 @@ class Runtime:
             interpreter.allocate_tensors()
         return interpreter
 
+    def resize_input(self, interpreter: Any, input_shape: Sequence[int]) -> None:
+        """Re-plan ``interpreter`` (a window model's) for inputs of ``input_shape``. XNNPACK
+        keeps the weights it packed and re-plans the activations only (4-25 ms measured, against
+        ~90 ms to prepare an interpreter and ~55 MB for each one kept), so one interpreter
+        serves every shape."""
+        with native_output_logged():
+            index = interpreter.get_input_details()[0]["index"]
+            interpreter.resize_tensor_input(index, list(input_shape), strict=True)
+            interpreter.allocate_tensors()
+
 
 def _import(name: str, distribution: str, module: str) -> Runtime:
     interpreter_class = importlib.import_module(module).Interpreter

@@ -6,8 +6,8 @@ The model answers for every ``window``-pixel square of its input at a ``stride``
 The frame is resized once, aspect kept, so that its short side is ``short_side`` (open_nsfw:
 256, the size it was trained to see before its 224-px crop: a patch covering 60 % of a 4:3
 photo's height is caught 39 times in 40 there, 17 in 40 with the short side at 224); the long
-side is snapped to one of a few lengths, so that only a few input shapes (one interpreter
-each) are ever prepared, and capped, so that a 1 x 100000 strip costs what a 4.6:1 panorama does.
+side is snapped to one of a few lengths, so that the interpreter is re-planned for only a
+few input shapes, and capped, so that a 1 x 100000 strip costs what a 4.6:1 panorama does.
 """
 
 from __future__ import annotations
