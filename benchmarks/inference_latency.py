@@ -1,6 +1,7 @@
-"""Single-inference latency of the bundled int8 model on every installed
-TFLite runtime, against the float open_nsfw model on onnxruntime, 1 and 2
-threads, measured in one run and printed as ratios to the onnxruntime baseline.
+"""Single-inference latency of the bundled model at one 224x224 window on every
+installed TFLite runtime, against the float open_nsfw model on onnxruntime (the
+same 224x224 crop), 1 and 2 threads, measured in one run and printed as ratios to
+the onnxruntime baseline. ``benchmarks/windows.py`` times whole window maps.
 
     python benchmarks/inference_latency.py [--runs 50]
 
@@ -36,9 +37,12 @@ def median_ms(run: Callable[[], object], runs: int, warmup: int = 5) -> float:
 
 def tflite_runner(module: str, threads: int) -> Callable[[], object]:
     interpreter = importlib.import_module(module).Interpreter(model_path=str(BUNDLED_MODEL), num_threads=threads)
+    (inp,) = interpreter.get_input_details()
+    interpreter.resize_tensor_input(inp["index"], [1, 224, 224, 3], strict=True)  # one window
     interpreter.allocate_tensors()
     (inp,) = interpreter.get_input_details()
-    interpreter.set_tensor(inp["index"], np.random.default_rng(0).integers(0, 256, inp["shape"], dtype=np.uint8))
+    pixels = np.random.default_rng(0).integers(0, 256, (1, 224, 224, 3))
+    interpreter.set_tensor(inp["index"], pixels.astype(inp["dtype"]))
     return interpreter.invoke
 
 
@@ -66,9 +70,9 @@ def main() -> None:
         results: Dict[str, Optional[float]] = {}
         for name, distribution, module in RUNTIMES:
             try:
-                results[f"int8 {name}"] = median_ms(tflite_runner(module, threads), args.runs)
+                results[f"bundled {name}"] = median_ms(tflite_runner(module, threads), args.runs)
             except ImportError:
-                results[f"int8 {name}"] = None
+                results[f"bundled {name}"] = None
         results["fp32 onnxruntime (baseline)"] = base_ms
         for case, ms in results.items():
             if ms is None:
