@@ -55,6 +55,7 @@ class Session:
         try:
             self._runtime.resize_input(self.interpreter, (1, height, width, 3))
         except (RuntimeError, ValueError) as exc:
+            self.input_size = None  # half re-planned: the next frame re-plans from scratch
             raise ModelError(f"{self._engine.model_path}: {self._runtime.name} cannot resize the model's input to "
                              f"{width}x{height}: {exc}") from None
         self.input_size = input_size
