@@ -5,8 +5,8 @@
     python examples/pi/camera_check.py --source clip.mp4 --no-window --json --save-previews out/
 
 ``--source`` is a camera index or anything ``cv2.VideoCapture`` opens (a video file, an
-RTSP URL). Frames are checked at ``--fps`` (default 2) with the whole-picture view (tiles
-too); the preview shows every frame, veiled from a sensitive check until a clean one.
+RTSP URL). Frames are checked at ``--fps`` (default 2) with the whole-picture view (every
+window, one inference); the preview shows every frame, veiled from a sensitive check until a clean one.
 
 A camera runs the guard in LIVE_STREAM mode: ``classify_async`` hands a frame to the
 guard's inference thread and returns at once, so the preview never waits for the model, and

@@ -4,7 +4,7 @@
     python examples/pi/watch_folder.py ~/camera --once            # check what is there, then exit
 
 A camera app, a download folder or a shared inbox writes photos into FOLDER. Each new photo
-is checked with the whole-picture scan (full frame, tiles of wide shots, animation frames).
+is checked with the whole-picture scan (every window of the frame, animation frames).
 A sensitive one, or one that cannot be read at all, is moved to the quarantine folder
 (FOLDER/quarantine by default) beside a veiled preview ``NAME.veiled.jpg``; the others stay
 where they are. One log line per photo goes to standard output.

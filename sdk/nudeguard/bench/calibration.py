@@ -12,7 +12,8 @@ comparison):
 * ``jpeg``: OpenCV decoding a fixed 1 MP JPEG at full size (libjpeg-turbo's entropy decoding
   and inverse DCT, most of a photo's decode stage);
 * ``interpreter``: one invoke of a small int8 convolution network, built here in memory, on
-  one thread of the runtime's interpreter (the int8 kernels inference runs on).
+  one thread of the runtime's interpreter (its int8 kernels; the bundled window model runs
+  float32 ones since issue 21, which this part does not yet track).
 
 The calibration figure is the geometric mean of the parts' CPU times, so each part weighs
 the same whatever its length. Every part is single-threaded: the figure measures a core.

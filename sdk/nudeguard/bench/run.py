@@ -13,8 +13,12 @@ The images are made here, deterministically, in the shapes a chat client meets
 * ``end_to_end``: ``check_incoming`` of the encoded bytes for a protected recipient (every
   view the guard classifies; the veil only when the verdict is ``VEIL``);
 
-and once, since its input tensor has the same size whatever the picture, ``inference``: one
-interpreter ``invoke``.
+and once, ``inference``: one interpreter ``invoke``, at the input size of the first shape's
+picture (a fixed-size model's input is the same for every picture; the bundled window model's
+follows the picture's aspect ratio: time one shape at a time to see each size's cost). With
+several shapes, the window model's one interpreter is re-planned whenever the shape changes
+(4-25 ms), and rounds alternate shapes, so each shape's ``preprocess`` and ``end_to_end`` then
+include that re-plan, as a client alternating shapes pays it.
 
 The measurement runs in rounds: each round times every stage and the calibration workload
 (:mod:`nudeguard.bench.calibration`) once, as a block of back-to-back calls for stages under a
@@ -64,7 +68,8 @@ from .report import MIN_ROUNDS_TO_COMPARE, SCHEMA_VERSION, rounded, timing_summa
 
 __all__ = ["SHAPES", "Shape", "machine_facts", "photo_jpeg", "photo_like", "run", "screenshot_like", "shape_image"]
 
-#: Stages in the order they are reported; ``inference`` is measured once, the others per shape.
+#: Stages in the order they are reported; ``inference`` is measured once (at the first shape's
+#: input size), the others per shape.
 STAGES = ("decode", "preprocess", "inference", "veil", "hash", "end_to_end")
 
 
